@@ -1,0 +1,428 @@
+/**
+ * `createRegal`: the public calls. Each one is synchronous for the caller, never throws,
+ * and returns a promise that settles once the event is stored (with `.delivered` for
+ * when it was sent). Decisions live in the pure modules it wires together:
+ * identity.ts (who), events.ts (what), queue/ (kept where), delivery/ (sent how).
+ */
+import type { CallOptions, CallResult, Callback, DropReason, EventMap, IdentifyTraits, PageContext, Properties, RegalClient, RegalError, RegalEvents, RegalOptions, Stats } from './types';
+import type { ContactTraits } from './schema';
+import { resolveOptions } from './options';
+import { createEmitter } from './lib/emitter';
+import { uuid } from './lib/uuid';
+import { regalError } from './errors';
+import { isPlainObject, toJsonSafe } from './json-safe';
+import { capturePage } from './page-context';
+import { identifyEvent, pageEvent, screenEvent, trackEvent, type EventBase, type OutgoingEvent } from './events';
+import { identifyEventTraits, identifyingTraits, isContactable, mergeTraits, normalizeTraits, type Identity } from './identity';
+import { attributionTraits, mergeTouches, parseAttribution, type Touches } from './attribution';
+import { resilientStore } from './queue/store';
+import { createQueue, EVENT_PREFIX, type QueuedRecord } from './queue/queue';
+import { createFlusher } from './delivery/flusher';
+import { directTransport, relayBody, relayTransport, beacon } from './delivery/transport';
+import { chunkWithin } from './delivery/batch';
+import { watchLifecycle } from './delivery/lifecycle';
+
+/** What is stored about the visitor, under one key. */
+interface StoredIdentity extends Identity {
+  optedOut?: boolean;
+  touches?: Touches;
+  /** Last change, so a tab can tell whether another tab's copy is newer. */
+  updatedAt: number;
+}
+
+export const IDENTITY_KEY = 'm:identity';
+// One event past this is refused at the call: it could never fit a beacon or Regal's 64 KB body.
+const MAX_EVENT_BYTES = 32_000;
+// Unload: Chrome gives all keepalive requests of a page 64 KB together; keep a margin.
+const UNLOAD_BUDGET = 60_000;
+
+/** Internal hooks for `trackForm` (kept off the documented surface). */
+export interface ClientInternals {
+  _report(code: RegalError['code'], message: string, value?: unknown): void;
+  _country: string;
+}
+
+/**
+ * Creates a client. Nothing is read or written until the first call or `ready()`.
+ *
+ * @example
+ * const regal = createRegal({ endpoint: '/regal' })
+ * regal.page()
+ * regal.identify({ phone: '(555) 123-4567', email: 'jane@example.com' })
+ */
+export function createRegal<E extends EventMap = EventMap>(options: RegalOptions = {}): RegalClient<E> & ClientInternals {
+  const o = resolveOptions(options);
+  const now = () => Date.now();
+  const random = Math.random;
+  const tabId = uuid().slice(0, 8);
+  const emitter = createEmitter<RegalEvents>();
+  const dropped: Record<DropReason, number> = { invalid: 0, overflow: 0, expired: 0, rejected: 0, reset: 0, 'opted-out': 0 };
+  let delivered = 0;
+  let seq = 0;
+
+  // Who the visitor is; the stamp (primary phone/email) is derived once per identity change.
+  let identity: StoredIdentity = { anonymousId: '', userId: null, traits: {}, updatedAt: 0 };
+  let stamp: ContactTraits = {};
+  let contactable = false;
+  let loaded = false;
+  let destroyed = false;
+  let optedOut = !!o.optedOut || (!!o.respectGlobalPrivacyControl && !!(globalThis.navigator as { globalPrivacyControl?: boolean } | undefined)?.globalPrivacyControl) || (!!o.respectDoNotTrack && globalThis.navigator?.doNotTrack == '1');
+  const optOutBuffer: Array<() => void> = [];
+  const early: Array<() => void> = [];
+  const waiters = new Map<string, (ok: boolean) => void>();
+  let lastWrite: Promise<void> = Promise.resolve();
+  let stopLifecycle = () => {};
+  let unloadSent = new Set<string>();
+
+  const report = (error: RegalError) => {
+    if (o.debug) console.warn('[regal]', error.code, error.message.replace(/"[^"]*"/g, '"…"'));
+    try {
+      o.onError?.(error);
+    } catch {}
+    emitter.emit('error', error);
+  };
+  const settle = (records: QueuedRecord[], ok: boolean) => {
+    for (const r of records) {
+      const waiter = waiters.get(r.event.messageId);
+      if (waiter) waiters.delete(r.event.messageId), waiter(ok);
+    }
+  };
+  const onDrop = (reason: DropReason, records: QueuedRecord[]) => {
+    dropped[reason] += records.length;
+    emitter.emit('dropped', { reason, count: records.length, messageIds: records.map((r) => r.event.messageId) });
+    settle(records, false);
+  };
+
+  const store = resilientStore(o.storageName, (cause) => report(regalError('storage_unavailable', `IndexedDB unavailable, events are kept in memory only: ${String(cause)}`)));
+  const queue = createQueue(store, o, onDrop);
+  const saveIdentity = () => {
+    identity.updatedAt = now();
+    stamp = identifyingTraits(identity.traits);
+    contactable = isContactable(identity.traits);
+    return store.setMany([[IDENTITY_KEY, identity]]).catch(() => {});
+  };
+
+  /** Held events of this visitor become sendable, stamped with who they turned out to be. */
+  const release = () => {
+    if (!contactable) return;
+    const changed: QueuedRecord[] = [];
+    for (const r of queue.list()) {
+      if (!r.held || r.anon != identity.anonymousId) continue;
+      r.held = false;
+      r.event.traits = { ...r.event.traits, ...stamp };
+      if (identity.userId && r.event.userId == r.anon) r.event.userId = identity.userId;
+      r.bytes = JSON.stringify(r.event).length;
+      changed.push(r);
+    }
+    if (changed.length) queue.save(changed).then(() => flusher.schedule(0));
+  };
+
+  const transport = o.mode == 'direct' ? directTransport(o.endpoint, o.apiKey, now) : relayTransport(resolveUrl(o.endpoint), now);
+  const flusher = createFlusher({
+    queue,
+    store,
+    transport,
+    limits: { maxEvents: o.batchSize, maxBytes: o.batchBytes },
+    now,
+    random,
+    tabId,
+    lockName: `${o.storageName}:send`,
+    async beforeRound() {
+      await queue.refresh();
+      // Another tab may have identified or reset this visitor since we loaded.
+      const saved = (await store.get(IDENTITY_KEY).catch(() => undefined)) as StoredIdentity | undefined;
+      if (saved && saved.updatedAt > identity.updatedAt) {
+        identity = saved;
+        stamp = identifyingTraits(identity.traits);
+        contactable = isContactable(identity.traits);
+      }
+      release();
+      queue.expire(now());
+    },
+    delivered(records) {
+      delivered += records.length;
+      emitter.emit('delivered', { messageIds: records.map((r) => r.event.messageId) });
+      settle(records, true);
+    },
+    rejected(records, status, reason) {
+      onDrop('rejected', records);
+      report(regalError('event_rejected', `The endpoint refused ${records.length} event(s) for good (${reason}): ${records.map((r) => r.event.name || 'identify').join(', ')}`, undefined, status));
+    },
+    failed(status, count) {
+      report(regalError('delivery_failed', `Sending ${count} event(s) failed with ${status ? `status ${status}` : 'no answer'}: POST ${o.endpoint}; they stay queued and will be retried`, undefined, status));
+    },
+  });
+
+  /** At unload, send what is queued without waiting for storage or answers. */
+  const sendAtUnload = () => {
+    const records = queue.list().filter((r) => !r.held && !unloadSent.has(r.key));
+    if (!records.length || !navigator.onLine) return;
+    if (o.mode == 'direct') {
+      for (const chunk of chunkWithin(records, MAX_EVENT_BYTES, UNLOAD_BUDGET).flat()) {
+        unloadSent.add(chunk.key);
+        transport([chunk.event], true).catch(() => {});
+      }
+      return;
+    }
+    const url = resolveUrl(o.endpoint);
+    for (const chunk of chunkWithin(records, UNLOAD_BUDGET, UNLOAD_BUDGET)) {
+      // Stays stored until a later flush is confirmed; the relay drops the repeat by messageId.
+      if (!beacon(url, relayBody(chunk.map((r) => r.event), now))) break;
+      chunk.forEach((r) => unloadSent.add(r.key));
+    }
+  };
+
+  const load = async () => {
+    try {
+      const saved = (await store.get(IDENTITY_KEY)) as StoredIdentity | undefined;
+      if (saved && saved.anonymousId) identity = saved;
+      await queue.load(now());
+    } catch {}
+    if (!identity.anonymousId) identity.anonymousId = uuid();
+    if (identity.optedOut != null) optedOut = identity.optedOut;
+    if (o.captureAttribution !== false && typeof location != 'undefined') {
+      try {
+        identity.touches = mergeTouches(identity.touches, parseAttribution(location.href, document.referrer, location.href, new Date().toISOString()));
+      } catch {}
+    }
+    saveIdentity();
+    loaded = true;
+    if (destroyed) return;
+    early.splice(0).forEach((run) => run());
+    stopLifecycle = watchLifecycle({
+      hidden() {
+        if (!destroyed) sendAtUnload();
+      },
+      visible() {
+        unloadSent = new Set();
+        flusher.schedule(0);
+      },
+      online: () => flusher.schedule(0),
+    });
+    // Whatever earlier visits left behind.
+    flusher.schedule(0);
+  };
+  let readyPromise: Promise<void> | undefined;
+  const ready = () => (readyPromise ||= load());
+
+  /**
+   * Runs a call once storage has loaded (in call order), stores the event it builds, and
+   * returns the call's result. `build` returns the event, or throws a RegalError.
+   */
+  const call = (callback: Callback | undefined, messageId: string, build: () => { event: OutgoingEvent; held: boolean } | undefined): CallResult => {
+    let resolveStored!: () => void;
+    const stored = new Promise<void>((r) => (resolveStored = r)) as CallResult;
+    let deliveredPromise: Promise<boolean> | undefined;
+    Object.defineProperty(stored, 'delivered', {
+      get: () => (deliveredPromise ||= new Promise<boolean>((r) => waiters.set(messageId, r))),
+    });
+    const done = (err: RegalError | null) => {
+      if (err) {
+        report(err);
+        waiters.get(messageId)?.(false);
+        waiters.delete(messageId);
+      }
+      try {
+        callback?.(err);
+      } catch {}
+      resolveStored();
+    };
+    const run = () => {
+      try {
+        const built = build();
+        if (!built) return done(null);
+        enqueue(built.event, built.held).then(
+          () => done(null),
+          () => done(null),
+        );
+      } catch (e) {
+        done((e as RegalError).name == 'RegalError' ? (e as RegalError) : regalError('internal', String(e)));
+      }
+    };
+    if (loaded) run();
+    else early.push(run), ready();
+    return stored;
+  };
+
+  const enqueue = (event: OutgoingEvent, held: boolean): Promise<void> => {
+    if (optedOut) {
+      if (o.optedOutStorage == 'memory') optOutBuffer.push(() => enqueue(event, held));
+      else onDrop('opted-out', [{ event } as QueuedRecord]);
+      return Promise.resolve();
+    }
+    const bytes = JSON.stringify(event).length;
+    if (bytes > MAX_EVENT_BYTES) {
+      dropped.invalid++;
+      throw regalError('invalid_properties', `Event "${event.name || 'identify'}" is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}. Send less data in its properties.`);
+    }
+    const at = now();
+    const record: QueuedRecord = { key: `${EVENT_PREFIX}${at.toString(36).padStart(9, '0')}${(seq++).toString(36).padStart(5, '0')}${tabId}`, event, anon: identity.anonymousId, held, at, bytes };
+    const write = queue.add(record);
+    lastWrite = write;
+    if (!held) write.then(() => flusher.schedule(o.flushIntervalMs));
+    return write;
+  };
+
+  /** The fields every event of a call shares, fixed at the moment of the call. */
+  const base = (messageId: string, timestamp: string, options: CallOptions | undefined, traits: ContactTraits = stamp): EventBase => ({
+    messageId,
+    timestamp,
+    eventSource: o.eventSource,
+    userId: identity.userId || (options && options.anonymousId) || identity.anonymousId,
+    traits,
+  });
+  const held = () => o.holdUntilContactable && !contactable;
+  const props = (value: unknown, what: string): Properties => {
+    if (value == null) return {};
+    if (!isPlainObject(value)) throw regalError('invalid_properties', `${what} must be a plain object, got ${typeof value}`, value);
+    const safe = toJsonSafe(value);
+    if (safe.circular) report(regalError('invalid_properties', `${what} contained a circular reference; it was sent as "[Circular]"`));
+    return safe.value;
+  };
+
+  const client: RegalClient<E> & ClientInternals = {
+    track(name, properties, options, callback) {
+      const [opts, cb] = optionsAndCallback(options, callback);
+      const ts = timestampOf(opts);
+      const id = uuid();
+      return call(cb, id, () => {
+        if (typeof name != 'string' || !name.trim()) throw regalError('invalid_event_name', `track() needs an event name (a non-empty string), got ${JSON.stringify(name)}`, name);
+        return { event: trackEvent(base(id, ts, opts), name, props(properties, `Properties of "${name}"`)), held: held() };
+      });
+    },
+
+    page(category, name, properties, options, callback) {
+      // Segment's forms: page(), page(name), page(category, name), page(name, props), ... with options and callback last.
+      const args = [category, name, properties, options, callback];
+      while (args.length && args[args.length - 1] === undefined) args.pop();
+      const cb = typeof args[args.length - 1] == 'function' ? (args.pop() as Callback) : undefined;
+      const strings = args.filter((a) => typeof a == 'string' || a === null) as Array<string | null>;
+      const objects = args.filter((a) => a && typeof a == 'object') as Array<Properties>;
+      const [pageName, pageCategory] = strings.length > 1 ? [strings[1], strings[0]] : [strings[0], undefined];
+      const opts = objects[1] as CallOptions | undefined;
+      const ts = timestampOf(opts);
+      const page: PageContext = { ...capturePage(), ...(opts && opts.context && opts.context.page) };
+      const id = uuid();
+      return call(cb, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, props(objects[0], 'Page properties')), held: held() }));
+    },
+
+    screen(name, properties, options, callback) {
+      const args = [name, properties, options, callback];
+      const cb = args.find((a) => typeof a == 'function') as Callback | undefined;
+      const screenName = typeof name == 'string' ? name : undefined;
+      const objects = args.filter((a) => a && typeof a == 'object') as Properties[];
+      const opts = objects[1] as CallOptions | undefined;
+      const ts = timestampOf(opts);
+      const id = uuid();
+      return call(cb, id, () => ({ event: screenEvent(base(id, ts, opts), screenName, props(objects[0], 'Screen properties')), held: held() }));
+    },
+
+    identify(userId, traits, options, callback) {
+      const args = [userId, traits, options, callback];
+      const cb = args.find((a) => typeof a == 'function') as Callback | undefined;
+      const id = typeof userId == 'string' || typeof userId == 'number' ? String(userId) : undefined;
+      const objects = args.filter((a) => a && typeof a == 'object') as Array<Record<string, unknown>>;
+      const given = (objects[0] || {}) as IdentifyTraits;
+      const opts = objects[1] as CallOptions | undefined;
+      const ts = timestampOf(opts);
+      const source = (opts && opts.context && opts.context.page && opts.context.page.url) || capturePage().url;
+      const messageId = uuid();
+      return call(cb, messageId, () => {
+        const { traits: update, errors } = normalizeTraits(given, { defaultCountry: o.defaultCountry, timestamp: ts, source });
+        errors.forEach(report);
+        const userChanged = id != null && id.trim() != '' && id != identity.userId;
+        if (userChanged) identity.userId = id!;
+        if (!Object.keys(update).length && !userChanged) {
+          if (errors.length) throw errors[0];
+          return undefined;
+        }
+        identity.traits = mergeTraits(identity.traits, update);
+        saveIdentity();
+        release();
+        const traits = { ...attributionTraits(identity.touches), ...identifyEventTraits(identity.traits, update) };
+        return { event: identifyEvent(base(messageId, ts, opts, traits)), held: held() };
+      });
+    },
+
+    async reset() {
+      try {
+        await ready();
+        const old = identity.anonymousId;
+        const left = queue.list().filter((r) => r.held && r.anon == old);
+        if (left.length) {
+          queue.remove(left);
+          onDrop('reset', left);
+        }
+        identity = { anonymousId: uuid(), userId: null, traits: {}, optedOut: identity.optedOut, updatedAt: 0 };
+        await saveIdentity();
+      } catch {}
+    },
+
+    async flush(flushOptions) {
+      try {
+        await ready();
+        await lastWrite;
+        await flusher.flush(!!(flushOptions && flushOptions.keepalive));
+      } catch {}
+    },
+
+    ready: () => ready().catch(() => {}),
+
+    user: () => ({ anonymousId: identity.anonymousId, userId: identity.userId, traits: JSON.parse(JSON.stringify(identity.traits)) }),
+
+    on: (event, fn) => emitter.on(event, fn),
+
+    stats(): Stats {
+      let heldCount = 0;
+      const records = queue.list();
+      for (const r of records) if (r.held) heldCount++;
+      return { held: heldCount, queued: records.length - heldCount, delivered, dropped: { ...dropped }, storage: store.kind };
+    },
+
+    optOut() {
+      optedOut = true;
+      identity.optedOut = true;
+      // Not tracking means not keeping what was tracked either.
+      const all = queue.list();
+      if (all.length) queue.remove(all), onDrop('opted-out', all);
+      if (loaded) saveIdentity();
+    },
+
+    optIn() {
+      optedOut = false;
+      identity.optedOut = false;
+      if (loaded) saveIdentity();
+      optOutBuffer.splice(0).forEach((run) => run());
+    },
+
+    destroy() {
+      destroyed = true;
+      flusher.stop();
+      stopLifecycle();
+    },
+
+    _report: (code, message, value) => report(regalError(code, message, value)),
+    _country: o.defaultCountry,
+  };
+  // Count and report bad calls made before load the same way as after.
+  return client;
+}
+
+function optionsAndCallback(options: unknown, callback: unknown): [CallOptions | undefined, Callback | undefined] {
+  if (typeof options == 'function') return [undefined, options as Callback];
+  return [options && typeof options == 'object' ? (options as CallOptions) : undefined, typeof callback == 'function' ? (callback as Callback) : undefined];
+}
+
+function timestampOf(options: CallOptions | undefined): string {
+  const t = options && options.timestamp;
+  const date = t ? new Date(t) : new Date();
+  return isNaN(date.getTime()) ? new Date().toISOString() : date.toISOString();
+}
+
+function resolveUrl(endpoint: string): string {
+  try {
+    return new URL(endpoint, typeof location != 'undefined' ? location.href : undefined).href;
+  } catch {
+    return endpoint;
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The flusher: takes stored, releasable events from the queue and gets them delivered.
+ *
+ * - one round at a time in a tab (a flush asked for during a round runs after it), and one
+ *   sending tab at a time across tabs (`withTabLock`);
+ * - batches of the oldest events, at most two requests in flight, never two at once for
+ *   one visitor (so retries cannot reorder a visitor's events);
+ * - on a retryable failure the whole queue pauses (backoff with jitter, or `Retry-After`),
+ *   and the pause is stored so that every tab honours it;
+ * - events leave the store only once the endpoint confirmed them (or refused them for good).
+ */
+import type { Queue, QueuedRecord } from '../queue/queue';
+import type { KeyValueStore } from '../queue/store';
+import type { RelayResult } from '../schema';
+import { backoffDelay } from './backoff';
+import { nextBatch, visitorOf, type BatchLimits } from './batch';
+import { classifyStatus } from './classify';
+import { isOnline } from './lifecycle';
+import { withTabLock } from './tab-lock';
+import type { SendOutcome, Transport } from './transport';
+
+export interface FlusherDeps {
+  queue: Queue;
+  store: KeyValueStore;
+  transport: Transport;
+  limits: BatchLimits;
+  now(): number;
+  random(): number;
+  tabId: string;
+  lockName: string;
+  /** Runs under the lock before each round: sync identity from other tabs, release held events. */
+  beforeRound(): Promise<void>;
+  delivered(records: QueuedRecord[]): void;
+  /** Refused for good by the endpoint (status, and the relay's reason when it gave one). */
+  rejected(records: QueuedRecord[], status: number, reason: string): void;
+  /** A retryable failure (reported, not dropped). */
+  failed(status: number, count: number): void;
+}
+
+export interface Flusher {
+  /** Run a round after `delayMs` (the earliest of pending requests wins). */
+  schedule(delayMs: number): void;
+  /** Run a round now (or right after the current one); resolves when it ends. */
+  flush(keepalive?: boolean): Promise<void>;
+  stop(): void;
+  /** Whether sending is paused by a backoff, and until when. */
+  pausedUntil(): number;
+}
+
+export const PAUSE_KEY = 'm:pause';
+const MAX_IN_FLIGHT = 2;
+// When another tab holds the lock, look again later: it may have closed mid-send.
+const LOCK_RETRY_MS = 5000;
+
+export function createFlusher(d: FlusherDeps): Flusher {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerAt = Infinity;
+  let current: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  let pauseUntil = 0;
+  let failures = 0;
+  let networkFailures = 0;
+  const sending = new Set<string>();
+
+  const schedule = (delayMs: number) => {
+    if (stopped) return;
+    const at = d.now() + delayMs;
+    if (timer && timerAt <= at) return;
+    clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerAt = Infinity;
+      flush();
+    }, delayMs);
+  };
+
+  const pause = (status: number, retryAfterMs: number | undefined, count: number) => {
+    failures++;
+    networkFailures = status ? 0 : networkFailures + 1;
+    const wait = Math.max(retryAfterMs || 0, backoffDelay(failures, d.random, networkFailures));
+    pauseUntil = Math.max(pauseUntil, d.now() + wait);
+    d.store.setMany([[PAUSE_KEY, pauseUntil]]).catch(() => {});
+    d.failed(status, count);
+  };
+
+  const settle = (batch: QueuedRecord[], outcome: SendOutcome) => {
+    const verdict = classifyStatus(outcome.status);
+    if (verdict == 'retry') return pause(outcome.status, outcome.retryAfterMs, batch.length);
+    if (verdict == 'drop') return d.queue.remove(batch), d.rejected(batch, outcome.status, `HTTP ${outcome.status}`);
+    failures = networkFailures = 0;
+    const result: RelayResult | undefined = outcome.result;
+    if (!result) return d.queue.remove(batch), d.delivered(batch);
+    const byId = new Map(batch.map((r) => [r.event.messageId, r]));
+    const take = (ids: string[]) => ids.map((id) => byId.get(id)!).filter(Boolean);
+    const ok = take(result.accepted);
+    d.queue.remove(ok);
+    if (ok.length) d.delivered(ok);
+    for (const { messageId, reason } of result.rejected || []) {
+      const r = byId.get(messageId);
+      if (r) d.queue.remove([r]), d.rejected([r], outcome.status, reason);
+    }
+    // Anything the relay did not name stays queued, as if it had said "retry".
+    const answered = new Set([...result.accepted, ...(result.rejected || []).map((x) => x.messageId)]);
+    const retry = batch.filter((r) => !answered.has(r.event.messageId));
+    if (retry.length) pause(503, undefined, retry.length);
+  };
+
+  const round = async (keepalive: boolean) => {
+    if (!isOnline()) return;
+    const got = await withTabLock(d.lockName, d.tabId, d.now, async () => {
+      await d.beforeRound();
+      const shared = Number(await d.store.get(PAUSE_KEY).catch(() => 0)) || 0;
+      pauseUntil = Math.max(pauseUntil, shared);
+      const running = new Set<Promise<void>>();
+      const busy = new Set<string>();
+      while (!stopped) {
+        if (pauseUntil > d.now()) break;
+        const sendable = d.queue.list().filter((r) => !r.held && d.queue.isStored(r) && !sending.has(r.key));
+        const batch = running.size < MAX_IN_FLIGHT ? nextBatch(sendable, d.limits, busy) : [];
+        if (!batch.length) {
+          if (!running.size) break;
+          await Promise.race(running);
+          continue;
+        }
+        const visitors = new Set(batch.map(visitorOf));
+        batch.forEach((r) => sending.add(r.key));
+        visitors.forEach((v) => busy.add(v));
+        const job = d
+          .transport(batch.map((r) => r.event), keepalive)
+          .then((outcome) => settle(batch, outcome))
+          .finally(() => {
+            batch.forEach((r) => sending.delete(r.key));
+            visitors.forEach((v) => busy.delete(v));
+            running.delete(job);
+          });
+        running.add(job);
+      }
+      await Promise.all(running);
+    });
+    if (!got) schedule(LOCK_RETRY_MS);
+    else if (pauseUntil > d.now() && d.queue.list().some((r) => !r.held)) schedule(pauseUntil - d.now());
+  };
+
+  const flush = (keepalive = false): Promise<void> => {
+    if (stopped) return Promise.resolve();
+    if (current) {
+      again = true;
+      return current;
+    }
+    current = (async () => {
+      try {
+        do {
+          again = false;
+          await round(keepalive);
+        } while (again && !stopped);
+      } catch {
+        // A round must never reject into the page; the next schedule tries again.
+      } finally {
+        current = undefined;
+      }
+    })();
+    return current;
+  };
+
+  return {
+    schedule,
+    flush,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+    pausedUntil: () => pauseUntil,
+  };
+}

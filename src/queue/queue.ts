@@ -1,0 +1,175 @@
+/**
+ * The durable event queue: one IndexedDB key per event, so that two tabs never overwrite
+ * each other's events (one array under one key would lose whichever tab wrote second).
+ *
+ * The tab keeps a mirror of the queue in memory. The mirror answers every synchronous
+ * question (what to send at unload, what to release at identify); the store makes it
+ * survive reloads and lets other tabs see it. Keys sort by creation time, so reading the
+ * store back gives the original order.
+ */
+import type { OutgoingEvent } from '../events';
+import type { DropReason } from '../types';
+import type { KeyValueStore } from './store';
+
+export interface QueuedRecord {
+  /** Store key: `e:` + creation time + a per-tab counter + a tab id; sorts in call order. */
+  key: string;
+  event: OutgoingEvent;
+  /** The anonymous id of the visitor who made it: held events are released only to them. */
+  anon: string;
+  /** Waiting for the visitor to become contactable. */
+  held: boolean;
+  /** Creation time, ms since epoch (for the age limit). */
+  at: number;
+  /** JSON length of the event: the queue's byte cap and the batches' byte limits use it. */
+  bytes: number;
+}
+
+export interface QueueLimits {
+  maxEvents: number;
+  maxBytes: number;
+  maxAgeMs: number;
+}
+
+export const EVENT_PREFIX = 'e:';
+// Writes are spread over small transactions so a burst never blocks the page for long.
+const WRITE_CHUNK = 100;
+
+export interface Queue {
+  /** Reads what earlier visits and other tabs left; drops what is past the age limit. */
+  load(now: number): Promise<void>;
+  /** Adds to the mirror now and to the store soon; resolves once stored. */
+  add(record: QueuedRecord): Promise<void>;
+  /** Stores changes made to records of the mirror (released, stamped). */
+  save(records: QueuedRecord[]): Promise<void>;
+  /** Removes records for good (delivered or dropped). */
+  remove(records: QueuedRecord[]): void;
+  /** Records in order, held ones included. */
+  list(): QueuedRecord[];
+  /** Whether a record has reached the store: only stored records are sent, except at unload. */
+  isStored(record: QueuedRecord): boolean;
+  /** Merges what other tabs added or removed since the last look. */
+  refresh(): Promise<void>;
+  /** Drops records past the age limit. */
+  expire(now: number): void;
+  /** Total JSON bytes in the mirror. */
+  bytes(): number;
+}
+
+export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (reason: DropReason, records: QueuedRecord[]) => void): Queue {
+  const mirror = new Map<string, QueuedRecord>();
+  const stored = new Set<string>();
+  let pending: QueuedRecord[] = [];
+  let pendingDone: Promise<void> | undefined;
+  let totalBytes = 0;
+
+  const put = (r: QueuedRecord) => {
+    const old = mirror.get(r.key);
+    if (old) totalBytes -= old.bytes;
+    mirror.set(r.key, r);
+    totalBytes += r.bytes;
+  };
+  const drop = (records: QueuedRecord[], reason: DropReason) => {
+    if (!records.length) return;
+    queue.remove(records);
+    onDrop(reason, records);
+  };
+  const enforceCaps = () => {
+    if (mirror.size <= limits.maxEvents && totalBytes <= limits.maxBytes) return;
+    const over: QueuedRecord[] = [];
+    let count = mirror.size;
+    let bytes = totalBytes;
+    // Map iteration is insertion order, which is creation order: oldest first.
+    for (const r of mirror.values()) {
+      if (count <= limits.maxEvents && bytes <= limits.maxBytes) break;
+      over.push(r);
+      count--;
+      bytes -= r.bytes;
+    }
+    drop(over, 'overflow');
+  };
+  // One timer drains the pending writes in small transactions; calls made meanwhile join it.
+  const writeSoon = (): Promise<void> =>
+    (pendingDone ||= new Promise<void>((resolve) => {
+      setTimeout(async () => {
+        while (pending.length) {
+          const live = pending.splice(0, WRITE_CHUNK).filter((r) => mirror.has(r.key));
+          try {
+            await store.setMany(live.map((r) => [r.key, r]));
+            // A record removed while its write was in flight must not come back.
+            for (const r of live) mirror.has(r.key) ? stored.add(r.key) : store.delMany([r.key]).catch(() => {});
+          } catch {}
+        }
+        pendingDone = undefined;
+        resolve();
+      }, 0);
+    }));
+
+  const queue: Queue = {
+    async load(now) {
+      const rows = await store.entries();
+      const found: QueuedRecord[] = [];
+      for (const [key, value] of rows) if (key.startsWith(EVENT_PREFIX) && value) found.push(value as QueuedRecord);
+      found.sort(byKey);
+      // Events made before the load (this tab's early calls) go after the stored ones.
+      const early = [...mirror.values()];
+      mirror.clear();
+      totalBytes = 0;
+      for (const r of found) put(r), stored.add(r.key);
+      for (const r of early) put(r);
+      queue.expire(now);
+      enforceCaps();
+    },
+    add(record) {
+      put(record);
+      enforceCaps();
+      pending.push(record);
+      return writeSoon();
+    },
+    async save(records) {
+      records.forEach(put);
+      try {
+        await store.setMany(records.filter((r) => mirror.has(r.key)).map((r) => [r.key, r]));
+      } catch {}
+    },
+    remove(records) {
+      const keys: string[] = [];
+      for (const r of records) {
+        if (mirror.delete(r.key)) totalBytes -= r.bytes;
+        if (stored.delete(r.key)) keys.push(r.key);
+      }
+      if (keys.length) store.delMany(keys).catch(() => {});
+    },
+    list: () => [...mirror.values()],
+    isStored: (r) => stored.has(r.key),
+    async refresh() {
+      if (store.kind == 'memory') return;
+      const rows = await store.entries();
+      const seen = new Set<string>();
+      let added = false;
+      for (const [key, value] of rows) {
+        if (!key.startsWith(EVENT_PREFIX) || !value) continue;
+        seen.add(key);
+        if (!mirror.has(key)) {
+          put(value as QueuedRecord);
+          stored.add(key);
+          added = true;
+        } else if ((value as QueuedRecord).held != mirror.get(key)!.held) put(value as QueuedRecord);
+      }
+      // Stored here earlier and gone from the store now: another tab delivered it.
+      for (const key of [...stored]) if (!seen.has(key)) queue.remove([mirror.get(key) || ({ key, bytes: 0 } as QueuedRecord)]);
+      if (added) {
+        const sorted = [...mirror.values()].sort(byKey);
+        mirror.clear();
+        for (const r of sorted) mirror.set(r.key, r);
+      }
+    },
+    expire(now) {
+      drop([...mirror.values()].filter((r) => now - r.at > limits.maxAgeMs), 'expired');
+    },
+    bytes: () => totalBytes,
+  };
+  return queue;
+}
+
+const byKey = (a: QueuedRecord, b: QueuedRecord) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

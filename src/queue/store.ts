@@ -1,0 +1,78 @@
+/**
+ * Key-value storage for the queue and the identity: IndexedDB through idb-keyval, falling
+ * back to memory when IndexedDB is missing (old engines, some private modes), blocked
+ * (an open that never answers), over quota, or loses its connection (WebKit closes it
+ * when the app is backgrounded: every later transaction throws InvalidStateError).
+ */
+import { createStore, delMany, entries, get, setMany, type UseStore } from 'idb-keyval';
+
+export interface KeyValueStore {
+  /** Where data lives now; 'memory' after a fallback. */
+  readonly kind: 'indexeddb' | 'memory';
+  entries(): Promise<Array<[string, unknown]>>;
+  get(key: string): Promise<unknown>;
+  setMany(items: Array<[string, unknown]>): Promise<void>;
+  delMany(keys: string[]): Promise<void>;
+}
+
+/** A store in a Map: tests, and the fallback when IndexedDB cannot be used. */
+export function memoryStore(): KeyValueStore {
+  const map = new Map<string, unknown>();
+  return {
+    kind: 'memory',
+    entries: async () => [...map].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    get: async (key) => map.get(key),
+    setMany: async (items) => void items.forEach(([k, v]) => map.set(k, v)),
+    delMany: async (keys) => void keys.forEach((k) => map.delete(k)),
+  };
+}
+
+// An open that is blocked by another tab's upgrade never settles; past this we give up.
+const OPEN_TIMEOUT_MS = 5000;
+
+/**
+ * IndexedDB (database `name`, one object store) that turns into a memory store after a
+ * failure it cannot recover from. `onFallback` is told once, with the cause.
+ * Nothing touches IndexedDB until the first operation.
+ */
+export function resilientStore(name: string, onFallback: (cause: unknown) => void): KeyValueStore {
+  let idb: UseStore | undefined;
+  let fallback: KeyValueStore | undefined = typeof indexedDB == 'undefined' ? memoryStore() : undefined;
+
+  const run = async <T>(op: (s: UseStore) => Promise<T>, onMemory: (m: KeyValueStore) => Promise<T>): Promise<T> => {
+    for (let attempt = 0; !fallback && attempt < 2; attempt++) {
+      try {
+        idb ||= createStore(name, 'kv');
+        return await withTimeout(op(idb));
+      } catch (cause) {
+        // A lost connection stays lost for this handle: retry once on a fresh one.
+        idb = undefined;
+        if (attempt) {
+          fallback = memoryStore();
+          onFallback(cause);
+        }
+      }
+    }
+    return onMemory(fallback!);
+  };
+
+  return {
+    get kind() {
+      return fallback ? 'memory' : 'indexeddb';
+    },
+    entries: () => run((s) => entries(s) as Promise<Array<[string, unknown]>>, (m) => m.entries()),
+    get: (key) => run((s) => get(key, s), (m) => m.get(key)),
+    setMany: (items) => run((s) => setMany(items, s), (m) => m.setMany(items)),
+    delMany: (keys) => run((s) => delMany(keys, s), (m) => m.delMany(keys)),
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('IndexedDB did not answer')), OPEN_TIMEOUT_MS);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}
