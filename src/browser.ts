@@ -1,0 +1,261 @@
+/**
+ * The script-tag entry (dist/regal.min.js), and the one module that reads `window` when it
+ * loads.
+ *
+ * 1. Picks up the pre-load queue that the snippet (src/snippet/snippet.js) left in
+ *    `window.regal`: `[method, args, {timestamp, page}]` per call made before this script.
+ * 2. Reads options from its own script tag's data- attributes (below).
+ * 3. Replaces `window.regal` with the live API, and loads the client when it has been told
+ *    how (a `regal.load(options)` call, or options on the tag). Until then, calls queue up.
+ * 4. Replays the queued calls in order, each with the time and page it was made on, so a
+ *    replayed `page()` describes the page it was called on, not the one loaded by then.
+ * 5. Binds forms marked `data-regal-form`, now and when added later (see forms.ts).
+ *
+ * Script tag options (each is the RegalOptions field of the same name):
+ *
+ *   <script async src="/regal.min.js"
+ *     data-endpoint="/regal"              endpoint (the tag loads itself when it has any option)
+ *     data-mode="relay"                   mode: relay | direct
+ *     data-api-key="..."                  apiKey (direct mode only; public on a public page!)
+ *     data-event-source="Website"         eventSource
+ *     data-default-country="US"           defaultCountry
+ *     data-debug                          debug (a flag: present, "true" or "false")
+ *     data-hold-until-contactable="false" holdUntilContactable
+ *     data-opted-out                      optedOut; also data-opted-out-storage="memory"
+ *     data-respect-global-privacy-control, data-respect-do-not-track, data-capture-attribution
+ *     data-max-events, data-max-bytes, data-max-age-ms, data-batch-size, data-batch-bytes,
+ *     data-flush-interval-ms              numbers
+ *     data-storage-name                   storageName
+ *   ></script>
+ *
+ * If anything here fails, `window.regal` stays (or becomes) a set of no-ops: the host page
+ * never sees an exception from us.
+ */
+import { createRegal, trackForm, watchDeclarativeForms } from './index';
+import { capturePage } from './page-context';
+import type { CallOptions, CallResult, PageContext, RegalClient, RegalOptions, Stats, UserInfo } from './types';
+
+/** One call as the snippet records it. */
+type RecordedCall = [method: string, args: unknown[], context?: { timestamp: string; page: PageContext }];
+
+type TrackFormTarget = Parameters<typeof trackForm>[1];
+type TrackFormOptions = Parameters<typeof trackForm>[2];
+
+/** `window.regal` once this script has run: the client's calls, plus `load` and `trackForm`. */
+export interface RegalGlobal extends Omit<RegalClient, 'ready' | 'destroy'> {
+  /** Resolves (and calls `callback`) once the client is loaded and its storage is ready. */
+  ready(callback?: () => void): Promise<void>;
+  /** Track a lead form (see forms.ts): the form element or a CSS selector. */
+  trackForm(form: TrackFormTarget, options?: TrackFormOptions): void;
+  /** Start the client. Options given to the script tag are the defaults. Once only. */
+  load(options?: RegalOptions): void;
+}
+
+// The option names each data- attribute may carry, by type (dataset turns `data-api-key`
+// into `apiKey`, which is the RegalOptions name). Space-separated to keep the bundle small.
+const STRING_OPTIONS = ' endpoint mode apiKey eventSource defaultCountry optedOutStorage storageName ';
+const NUMBER_OPTIONS = ' maxEvents maxBytes maxAgeMs batchSize batchBytes flushIntervalMs ';
+const FLAG_OPTIONS = ' debug holdUntilContactable optedOut respectGlobalPrivacyControl respectDoNotTrack captureAttribution ';
+
+/** The RegalOptions written as data- attributes on a script tag; other attributes are ignored. */
+function readScriptOptions(dataset: DOMStringMap): RegalOptions {
+  const options: Record<string, unknown> = {};
+  for (const key in dataset) {
+    const value = dataset[key] as string;
+    const name = ' ' + key + ' ';
+    if (STRING_OPTIONS.includes(name)) options[key] = value;
+    else if (NUMBER_OPTIONS.includes(name)) {
+      if (value.trim() && isFinite(+value)) options[key] = +value;
+    } else if (FLAG_OPTIONS.includes(name)) options[key] = value != 'false';
+  }
+  return options;
+}
+
+const isObject = (value: unknown): value is Record<string, any> => !!value && typeof value == 'object';
+
+/**
+ * The arguments of a replayed track/page/screen/identify, with the recorded time and page
+ * passed as CallOptions. Where the options sit depends on the call form (Segment's): the
+ * leading names (track: the event name; page: category and/or name; screen: name; identify:
+ * userId, possibly null), then the properties or traits, then the options, then a callback.
+ * The result is always the full form `[...names, properties, options, callback?]`; options
+ * the caller gave win over the recorded ones.
+ */
+function withCapturedContext(method: string, args: unknown[], captured: { timestamp: string; page: PageContext }): unknown[] {
+  let names = 0;
+  if (method == 'track') names = 1;
+  else {
+    const max = method == 'page' ? 2 : 1;
+    while (names < max && (typeof args[names] == 'string' || (method == 'identify' && args[names] == null && args.length > 1))) names++;
+  }
+  const rest = args.slice(names);
+  const callback = rest.find((arg) => typeof arg == 'function');
+  const objects = rest.filter((arg) => typeof arg != 'function');
+  const given: CallOptions = isObject(objects[1]) ? objects[1] : {};
+  const options: CallOptions = {
+    timestamp: captured.timestamp,
+    ...given,
+    context: { ...given.context, page: { ...captured.page, ...given.context?.page } },
+  };
+  return [...args.slice(0, names), isObject(objects[0]) ? objects[0] : {}, options, ...(callback ? [callback] : [])];
+}
+
+const REPLAYED_WITH_CONTEXT = ' track page screen identify ';
+
+/** Runs one call on the client. `captured` is the context of a call made before load. */
+function invoke(client: RegalClient, method: string, args: any[], captured?: RecordedCall[2]): any {
+  if (method == 'trackForm') return trackForm(client, args[0], args[1]);
+  if (captured && REPLAYED_WITH_CONTEXT.includes(' ' + method + ' ')) args = withCapturedContext(method, args, captured);
+  return (client as any)[method](...args);
+}
+
+/** A settled CallResult for calls that go nowhere (the client failed to load). */
+function nothing(): CallResult {
+  const result = Promise.resolve() as CallResult;
+  result.delivered = Promise.resolve(false);
+  return result;
+}
+
+const EMPTY_STATS: Stats = {
+  held: 0,
+  queued: 0,
+  delivered: 0,
+  dropped: { invalid: 0, overflow: 0, expired: 0, rejected: 0, reset: 0, 'opted-out': 0 },
+  storage: 'none',
+};
+
+/** The live `window.regal`. `scriptOptions` are the defaults of `load()`. */
+function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: RecordedCall) => void] {
+  let client: RegalClient | undefined;
+  let loaded = false;
+  // Calls made before load(), as thunks: each runs once the client exists (or failed to).
+  let pending: Array<(client: RegalClient | undefined) => void> = [];
+
+  /** Queues a call before load; its CallResult settles when it has been replayed. */
+  const enqueue = (method: string, args: unknown[], captured = { timestamp: new Date().toISOString(), page: capturePage() }): CallResult => {
+    let resolveStored!: (result?: Promise<void>) => void;
+    let resolveDelivered!: (delivered: boolean | Promise<boolean>) => void;
+    const stored = new Promise<void>((resolve) => (resolveStored = resolve)) as CallResult;
+    stored.delivered = new Promise((resolve) => (resolveDelivered = resolve));
+    const settle = (result?: CallResult) => {
+      resolveStored(result);
+      resolveDelivered(result && result.delivered ? result.delivered : false);
+    };
+    pending.push((c) => settle(c && invoke(c, method, args, captured)));
+    return stored;
+  };
+
+  const call =
+    (method: string) =>
+    (...args: unknown[]): any => {
+      try {
+        if (client) return invoke(client, method, args);
+        return loaded ? nothing() : enqueue(method, args);
+      } catch {
+        return nothing();
+      }
+    };
+
+  const api: RegalGlobal = {
+    track: call('track'),
+    page: call('page'),
+    screen: call('screen'),
+    identify: call('identify'),
+    reset: call('reset'),
+    flush: call('flush'),
+    optOut: call('optOut'),
+    optIn: call('optIn'),
+    trackForm: call('trackForm'),
+    ready(callback) {
+      return new Promise<void>((resolve) => {
+        // Resolves even if the client failed to load: a page awaiting it must not hang.
+        const run = (c?: RegalClient) =>
+          (c ? c.ready() : Promise.resolve()).then(resolve, resolve).then(() => {
+            if (typeof callback == 'function') callback();
+          });
+        if (client || loaded) run(client);
+        else pending.push(run);
+      });
+    },
+    on(event, fn) {
+      try {
+        if (client) return client.on(event, fn);
+        let off: (() => void) | undefined;
+        let gone = false;
+        pending.push((c) => {
+          if (c && !gone) off = c.on(event, fn);
+        });
+        return () => {
+          gone = true;
+          if (off) off();
+        };
+      } catch {
+        return () => {};
+      }
+    },
+    user(): UserInfo {
+      try {
+        if (client) return client.user();
+      } catch {}
+      return { anonymousId: '', userId: null, traits: {} };
+    },
+    stats(): Stats {
+      try {
+        if (client) return client.stats();
+      } catch {}
+      return EMPTY_STATS;
+    },
+    load(options) {
+      if (loaded) return;
+      loaded = true;
+      const merged = { ...scriptOptions, ...options };
+      try {
+        client = createRegal(merged);
+      } catch (error) {
+        if (merged.debug) console.warn('regal: the client failed to load; calls are ignored', error);
+      }
+      const queued = pending;
+      pending = [];
+      for (const run of queued) {
+        try {
+          run(client);
+        } catch {}
+      }
+      // Binds `form[data-regal-form]` forms, those there now and those added later.
+      if (client) watchDeclarativeForms(client);
+    },
+  };
+
+  /** Takes one call recorded by the snippet. */
+  const replay = ([method, args, captured]: RecordedCall) => {
+    if (method == 'ready') api.ready(args[0] as () => void);
+    else if (method == 'on') api.on(args[0] as 'error', args[1] as () => void);
+    else if (method != 'user' && method != 'stats') enqueue(method, args, captured);
+  };
+
+  return [api, replay];
+}
+
+try {
+  const w = window as unknown as { regal?: RecordedCall[] | RegalGlobal };
+  const stub = w.regal;
+  // Anything but the snippet's queue means the library is here already (two script tags).
+  if (!stub || Array.isArray(stub)) {
+    // `currentScript` is this tag while it runs (async or not); the fallback covers
+    // wrappers that run the file from elsewhere.
+    const script = document.currentScript || document.querySelector('script[data-regal]');
+    const scriptOptions = script ? readScriptOptions((script as HTMLScriptElement).dataset) : {};
+    const [api, replay] = createGlobal(scriptOptions);
+    // The tag loads the client by itself when it carries options; else regal.load() does.
+    let loadOptions: RegalOptions | undefined = Object.keys(scriptOptions).length ? {} : undefined;
+    for (const recorded of stub || []) {
+      if (!Array.isArray(recorded)) continue;
+      if (recorded[0] == 'load') loadOptions = { ...loadOptions, ...(recorded[1][0] as RegalOptions) };
+      else replay(recorded);
+    }
+    w.regal = api;
+    if (loadOptions) api.load(loadOptions);
+  }
+} catch {
+  // Never into the host page. The snippet's stubs (if any) stay in place as no-ops.
+}
