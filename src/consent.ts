@@ -1,0 +1,27 @@
+/**
+ * Opt-in stamping. Regal reads `voiceOptIn`, `smsOptIn` and `emailOptIn` per phone/email as
+ * `{subscribed, timestamp, source}` (plus `text`, the consent wording). Consent is stamped
+ * once, when it is given, with the time and the page it was given on; it is not re-stamped
+ * on every later event.
+ */
+import type { OptInState } from './schema';
+
+/**
+ * Turn what a caller passes as an opt-in into the state Regal stores: `true`/`false` become
+ * `{subscribed}`; `timestamp` (the moment of consent) and `source` (the page URL) are added
+ * from `at` unless the caller gave them; anything else (`text`, `ip`) is kept. Anything that
+ * is not a boolean or an object gives `undefined`, i.e. no opt-in.
+ *
+ * @example
+ * stampOptIn(true, { timestamp: '2026-01-02T03:04:05.000Z', source: 'https://example.com/quote' })
+ * // { subscribed: true, timestamp: '2026-01-02T03:04:05.000Z', source: 'https://example.com/quote' }
+ */
+export function stampOptIn(
+  optIn: boolean | Partial<OptInState & { text?: string }> | undefined,
+  at: { timestamp: string; source: string },
+): OptInState | undefined {
+  const state = typeof optIn == 'boolean' ? { subscribed: optIn } : optIn;
+  return state && typeof state == 'object'
+    ? { ...state, timestamp: state.timestamp || at.timestamp, source: state.source || at.source }
+    : undefined;
+}

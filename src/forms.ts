@@ -1,0 +1,344 @@
+/**
+ * Lead-form capture: on submit of a form, read the contact fields, normalise the phone and
+ * email, stamp the opt-ins the visitor just gave, `identify`, `track` the form's event and
+ * flush with keepalive before the page navigates away.
+ *
+ * This is the one DOM shell around pure helpers (`normalizePhone`, `normalizeEmail`,
+ * `stampOptIn`). Nothing here throws into the page: the submit handler is wrapped, and a
+ * failure costs the event, never the visitor's submit.
+ */
+import { stampOptIn } from './consent';
+import { normalizeEmail } from './email';
+import { normalizePhone } from './phone';
+import type { CallOptions, IdentifyTraits } from './types';
+import type { OptInState } from './schema';
+
+/** What forms needs of the SDK client (the client implements it). */
+export interface FormClient {
+  identify(traits: IdentifyTraits, options?: CallOptions): unknown;
+  track(name: string, properties?: Record<string, unknown>, options?: CallOptions): unknown;
+  flush(options?: { keepalive?: boolean }): unknown;
+  reportError(code: 'invalid_phone' | 'invalid_email', message: string, value?: unknown): void;
+  defaultCountry: string;
+}
+
+export interface TrackFormOptions {
+  /** The event tracked on submit. Default `Form Submitted` (or the `data-regal-form` value). */
+  event?: string;
+  /** Extra event properties, or a function of the form that returns them. */
+  properties?: Record<string, unknown> | ((form: HTMLFormElement) => Record<string, unknown>);
+  /** Overrides of field discovery: trait name → input name or CSS selector within the form. */
+  fields?: Record<string, string>;
+  /** Names of non-PII fields whose values go into the event properties. */
+  include?: string[];
+  /** Record an unchecked consent box as `{subscribed: false}`. Default false: omitted. */
+  recordUnchecked?: boolean;
+  /** On an invalid phone or email, show the browser's validation bubble on it. Default false. */
+  validity?: boolean;
+  /** Called on an invalid phone or email with a message meant for the visitor. */
+  onInvalid?: (err: { code: string; message: string; field: Element }) => void;
+  /** Cancel the submit (preventDefault) when the phone or email is invalid. Default false. */
+  blockInvalid?: boolean;
+}
+
+/** Where forms finds the document and the time; tests pass their own. */
+export interface FormEnv {
+  document?: Document;
+  now?: () => Date;
+}
+
+type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
+// Input names/ids (lower-cased, letters only, a leading "your" dropped) and autocomplete
+// tokens, by the trait they fill. One table serves both: autocomplete tokens have dashes,
+// normalised names never do.
+const TRAITS =
+  'phone:phone phonenumber mobile mobilephone mobilenumber cell cellphone tel telephone tel-national|' +
+  'email:email emailaddress|' +
+  'firstName:firstname fname first givenname given-name|' +
+  'lastName:lastname lname last surname familyname family-name|' +
+  'name:name fullname|' +
+  'address.street:street streetaddress address addressline street-address address-line1|' +
+  'address.city:city town address-level2|' +
+  'address.state:state province region address-level1|' +
+  'address.zipcode:zip zipcode postalcode postcode postal-code|' +
+  'address.country:country country-name';
+
+const attr = (el: Element, name: string) => el.getAttribute(name) || '';
+const valueOf = (el: Field) => (el.value || '').trim();
+const controls = (form: HTMLFormElement) => [...form.elements] as Field[];
+
+// Never read, whatever the markup says: passwords, payment cards, one-time codes, identity
+// and bank numbers. Names are split at camelCase so "businessName" is not an "ssn".
+const isSecret = (el: Field) =>
+  el.type == 'password' ||
+  /(^|\s)cc-|password|one-time-code/.test(attr(el, 'autocomplete')) ||
+  /card|cvv|cvc|passw|iban|account|(^|[^a-z])(ssn|pin)([^a-z]|$)/.test(
+    (el.name + ' ' + el.id).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase(),
+  );
+
+/**
+ * The trait a field fills and the strength of that guess (lower wins): 0 an explicit
+ * `data-regal-trait`, 1 its autocomplete token, 2 its type (tel, email), 3 its name or id.
+ * Hidden fields count only when marked.
+ */
+function guess(el: Field, table: Map<string, string>): [string, number] | undefined {
+  const marked = attr(el, 'data-regal-trait');
+  if (marked) return [marked, 0];
+  if (el.type == 'hidden') return;
+  const byName = (s: string) => table.get(s.toLowerCase().replace(/^.*\[|[^a-z]|^your/g, ''));
+  const guesses = [
+    table.get(attr(el, 'autocomplete').trim().split(/\s+/).pop()!), // "shipping postal-code"
+    el.type == 'tel' ? 'phone' : el.type == 'email' ? 'email' : '',
+    byName(el.name) || byName(el.id),
+  ];
+  const rank = guesses.findIndex(Boolean);
+  return rank < 0 ? undefined : [guesses[rank]!, rank + 1];
+}
+
+/** Each trait's field: the strongest guess with a value; among equals the first (so a
+ * "confirm email" field after the email field is never the one read). */
+function discover(form: HTMLFormElement, fields: Record<string, string> = {}) {
+  const table = new Map<string, string>();
+  for (const group of TRAITS.split('|')) {
+    const [trait, names] = group.split(':');
+    for (const name of names.split(' ')) table.set(name, trait);
+  }
+  const overrides = new Map<Element, string>();
+  for (const trait in fields) {
+    const ref = fields[trait];
+    let el: Element | null | undefined = controls(form).find((c) => c.name == ref);
+    try {
+      el ||= form.querySelector(ref);
+    } catch {
+      // Not a valid selector: not found.
+    }
+    if (el) overrides.set(el, trait);
+  }
+  const found = new Map<string, [number, Field]>();
+  for (const el of controls(form)) {
+    if (isSecret(el) || /^(checkbox|radio|submit|button|reset|file|image)$/.test(el.type)) continue;
+    const override = overrides.get(el);
+    const hit = override ? ([override, -1] as [string, number]) : guess(el, table);
+    const prev = hit && found.get(hit[0]);
+    if (hit && valueOf(el) && (!prev || hit[1] < prev[0])) found.set(hit[0], [hit[1], el]);
+  }
+  return found;
+}
+
+/** The opt-ins of the form's consent boxes, as the keys of a phone and an email entry. */
+function consents(form: HTMLFormElement, recordUnchecked: boolean | undefined, at: { timestamp: string; source: string }) {
+  const phone: Record<string, OptInState> = {};
+  const email: Record<string, OptInState> = {};
+  for (const el of controls(form)) {
+    const channels = attr(el, 'data-regal-consent').toLowerCase();
+    // Some forms carry consent given on an earlier step as a hidden input.
+    const checked = el.type == 'hidden' ? /^(true|1|yes)$/i.test(el.value) : (el as HTMLInputElement).checked;
+    if (!channels || !(checked || recordUnchecked)) continue;
+    const label = el.labels && el.labels[0]; // label[for=id] or a wrapping label
+    const text = attr(el, 'data-regal-consent-text') || (label && label.textContent!.replace(/\s+/g, ' ').trim());
+    for (const channel of channels.split(/[\s,]+/)) {
+      const target = channel == 'email' ? email : channel == 'sms' || channel == 'voice' ? phone : null;
+      const key = channel + 'OptIn';
+      // A checked box wins over an unchecked one for the same channel.
+      if (target && (checked || !target[key])) target[key] = stampOptIn(text ? { subscribed: checked, text } : { subscribed: checked }, at)!;
+    }
+  }
+  return { phone, email };
+}
+
+/**
+ * Capture a lead form: on each submit, `identify` the visitor with the form's contact
+ * fields, `track` the form's event, then `flush({keepalive: true})` so the events survive
+ * the navigation. Returns a function that stops it.
+ *
+ * The submit is heard in the capture phase on the form itself, so it works for a normal
+ * submit, for `requestSubmit()`, and for forms whose own handler calls `preventDefault()`
+ * and posts with fetch. (`form.submit()` fires no submit event and cannot be captured; a
+ * "form" without a `<form>` is not one.) A submit that the page's own script then rejects
+ * has been sent anyway: validate with HTML attributes, which stop the submit event.
+ *
+ * Fields are found, strongest first (`options.fields` overrides all):
+ * 1. `data-regal-trait="phone|email|firstName|lastName|name|address.street|address.city|
+ *    address.state|address.zipcode|address.country|<custom>"` (a custom name becomes a
+ *    custom contact property; the only way to read a hidden field);
+ * 2. the autocomplete token: `tel`, `tel-national` → phone; `email`; `given-name` →
+ *    firstName; `family-name` → lastName; `name`; `street-address`, `address-line1` →
+ *    address.street; `address-level2` → city; `address-level1` → state; `postal-code` →
+ *    zipcode; `country`, `country-name` → country;
+ * 3. the type: `tel` → phone, `email` → email;
+ * 4. the name or id, lower-cased with non-letters and a leading "your" dropped (so
+ *    `your-email`, `contact[email]`, `Email-2` are all "email"): phone, phonenumber, mobile,
+ *    mobilephone, mobilenumber, cell, cellphone, tel, telephone → phone; email,
+ *    emailaddress; firstname, fname, first, givenname; lastname, lname, last, surname,
+ *    familyname; name, fullname; street, streetaddress, address, addressline; city, town;
+ *    state, province, region; zip, zipcode, postalcode, postcode; country.
+ * Of several fields for one trait, the strongest non-empty one is read, the first among
+ * equals: "email" + "confirm email" give one email. One phone and one email are read, both
+ * primary. A single name field is split into firstName (first word) and lastName (the rest).
+ *
+ * Never read, whatever the markup says: `type=password`; autocomplete `cc-*`,
+ * `new-password`, `current-password`, `one-time-code`; names or ids containing card, cvv,
+ * cvc, passw, iban, account, or the word ssn or pin; checkboxes, radios, files, buttons;
+ * hidden fields unless marked. Fields read as traits never go into `include`d properties.
+ *
+ * Consent: checkboxes (or hidden inputs valued true/1/yes) with
+ * `data-regal-consent="sms|voice|email"` (or a list, "sms,voice"). A checked box gives
+ * `{subscribed: true, timestamp: submit time, source: page URL, text}` as `smsOptIn` /
+ * `voiceOptIn` on the phone and `emailOptIn` on the email; `text` is
+ * `data-regal-consent-text`, else the box's label, whitespace collapsed. An unchecked box
+ * is left out unless `recordUnchecked` (then `subscribed: false`).
+ *
+ * An invalid phone or email: nothing at all is sent for that submit (no identify without
+ * it, no event), because the visitor meant to give it and an event without it would land
+ * on a contact Regal cannot reach. `client.reportError('invalid_phone' | 'invalid_email')`
+ * tells the site owner (the value rides along as the error's value); `onInvalid`,
+ * `validity` and `blockInvalid` let the page tell the visitor and stop the submit.
+ *
+ * Multi-step forms: a submit made with a submitter (button) that has `data-regal-step`, or
+ * while the form has `data-regal-step`, is an intermediate step: it identifies with what
+ * has been filled so far but tracks no event. The last submit, without the marker, tracks.
+ *
+ * Event properties: `formId`, `formName`, `pagePath`, then the `include`d fields (one value
+ * per name: an unchecked box or radio has none), then `options.properties`.
+ *
+ * @example
+ * trackForm('#quote', { event: 'Quote Requested', include: ['product'] }, regal)
+ */
+export function trackForm(
+  target: HTMLFormElement | string,
+  options: TrackFormOptions,
+  client: FormClient,
+  env: FormEnv = {},
+): () => void {
+  try {
+    const form = typeof target == 'string' ? (env.document || document).querySelector<HTMLFormElement>(target) : target;
+    if (!form) return () => {};
+    const onSubmit = (e: Event) => {
+      try {
+        submitted(form, e, options || {}, client, env);
+      } catch {
+        // A bug or a hostile page must not break the visitor's submit.
+      }
+    };
+    form.addEventListener('submit', onSubmit, true);
+    return () => form.removeEventListener('submit', onSubmit, true);
+  } catch {
+    return () => {};
+  }
+}
+
+function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, client: FormClient, env: FormEnv) {
+  const location = form.ownerDocument.location;
+  const stamp = { timestamp: (env.now ? env.now() : new Date()).toISOString(), source: location.href };
+  const optIns = consents(form, options.recordUnchecked, stamp);
+  const found = discover(form, options.fields);
+  const traits: IdentifyTraits & { address?: Record<string, string> } = {};
+
+  for (const [trait, [, el]] of found) {
+    const raw = valueOf(el);
+    if (trait == 'phone' || trait == 'email') {
+      const isPhone = trait == 'phone';
+      const value = isPhone ? normalizePhone(raw, client.defaultCountry) : normalizeEmail(raw);
+      if (!value) {
+        const what = isPhone ? 'phone number' : 'email address';
+        const code = isPhone ? 'invalid_phone' : 'invalid_email';
+        const message = 'Please enter a valid ' + what + '.';
+        client.reportError(
+          code,
+          `Form "${attr(form, 'id') || attr(form, 'name') || options.event || ''}" was not sent: its ${what} is not valid` +
+            (isPhone ? ` for defaultCountry ${client.defaultCountry} (other countries need +<country code>).` : '.'),
+          raw,
+        );
+        if (options.onInvalid) options.onInvalid({ code, message, field: el });
+        if (options.validity) {
+          el.setCustomValidity(message);
+          el.reportValidity();
+          // Left in place, the custom message would block every later submit.
+          el.addEventListener('input', () => el.setCustomValidity(''), { once: true });
+        }
+        if (options.blockInvalid) e.preventDefault();
+        return;
+      }
+      if (isPhone) traits.phones = [{ phoneNumber: value, isPrimary: true, ...optIns.phone }];
+      else traits.emails = [{ emailAddress: value, isPrimary: true, ...optIns.email }];
+    } else if (trait.startsWith('address.')) (traits.address ||= {})[trait.slice(8)] = raw;
+    else if (!/^(phones|emails|address)$/.test(trait)) traits[trait] = raw; // those need objects
+  }
+  if (traits.name) {
+    if (!traits.firstName && !traits.lastName) {
+      const [first, ...rest] = traits.name.split(/\s+/);
+      traits.firstName = first;
+      if (rest.length) traits.lastName = rest.join(' ');
+    }
+    delete traits.name;
+  }
+
+  const properties: Record<string, unknown> = {
+    formId: attr(form, 'id') || undefined,
+    formName: attr(form, 'name') || undefined,
+    pagePath: location.pathname,
+  };
+  const read = new Set([...found.values()].map((hit) => hit[1]));
+  for (const name of options.include || []) {
+    const el = controls(form).find(
+      (c) => c.name == name && !read.has(c) && !isSecret(c) && (!/^(checkbox|radio)$/.test(c.type) || (c as HTMLInputElement).checked),
+    );
+    if (el) properties[name] = el.value;
+  }
+  try {
+    const extra = options.properties;
+    Object.assign(properties, typeof extra == 'function' ? extra(form) : extra);
+  } catch {
+    // The page's properties function failed: send the event without its properties.
+  }
+
+  const submitter = (e as SubmitEvent).submitter;
+  const isStep = form.hasAttribute('data-regal-step') || (submitter && submitter.hasAttribute('data-regal-step'));
+  if (Object.keys(traits).length) client.identify(traits);
+  if (!isStep) client.track(options.event || 'Form Submitted', properties);
+  client.flush({ keepalive: true });
+}
+
+// Forms already bound by a watcher, so two watchers (or one started twice) bind each once.
+const watched = new WeakSet<Element>();
+
+/**
+ * Capture every `form[data-regal-form]` under `root`, now and as they are added later (a
+ * MutationObserver), each form once. The attribute's value is the event name (empty: the
+ * default). Returns a function that stops watching and unbinds the forms.
+ *
+ * @example
+ * <form data-regal-form="Demo Requested">...</form>
+ * watchDeclarativeForms(regal)
+ */
+export function watchDeclarativeForms(
+  client: FormClient,
+  root: Document | Element = document,
+  options: TrackFormOptions = {},
+  env: FormEnv = {},
+): () => void {
+  const stops: Array<() => void> = [];
+  // Also the MutationObserver's callback: an exception there would reach the page's console.
+  const bind = () => {
+    try {
+      root.querySelectorAll<HTMLFormElement>('form[data-regal-form]').forEach((form) => {
+        if (watched.has(form)) return;
+        watched.add(form);
+        const stop = trackForm(form, { ...options, event: attr(form, 'data-regal-form') || options.event }, client, env);
+        stops.push(() => (watched.delete(form), stop()));
+      });
+    } catch {
+      // Ignored: the next mutation tries again.
+    }
+  };
+  try {
+    bind();
+    const observer = new MutationObserver(bind);
+    observer.observe(root, { childList: true, subtree: true });
+    stops.push(() => observer.disconnect());
+  } catch {
+    // No MutationObserver: the forms present now are still bound.
+  }
+  return () => stops.forEach((stop) => stop());
+}
