@@ -272,12 +272,24 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     traits,
   });
   const held = () => o.holdUntilContactable && !contactable;
-  const props = (value: unknown, what: string): Properties => {
-    if (value == null) return {};
-    if (!isPlainObject(value)) throw regalError('invalid_properties', `${what} must be a plain object, got ${typeof value}`, value);
+  /**
+   * Copies properties at the moment of the call (a later mutation must not change the
+   * event, even when the event is built after storage loads). Returns a getter that throws
+   * the input's error, so that it is reported in call order with the call's callback.
+   */
+  const props = (value: unknown, what: string): (() => Properties) => {
+    if (value == null) return () => ({});
+    if (!isPlainObject(value)) {
+      const error = regalError('invalid_properties', `${what} must be a plain object, got ${typeof value}`, value);
+      return () => {
+        throw error;
+      };
+    }
     const safe = toJsonSafe(value);
-    if (safe.circular) report(regalError('invalid_properties', `${what} contained a circular reference; it was sent as "[Circular]"`));
-    return safe.value;
+    return () => {
+      if (safe.circular) report(regalError('invalid_properties', `${what} contained a circular reference; it was sent as "[Circular]"`));
+      return safe.value;
+    };
   };
 
   const client: RegalClient<E> & ClientInternals = {
@@ -285,9 +297,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const [opts, cb] = optionsAndCallback(options, callback);
       const ts = timestampOf(opts);
       const id = uuid();
+      const properties_ = props(properties, `Properties of "${name}"`);
       return call(cb, id, () => {
         if (typeof name != 'string' || !name.trim()) throw regalError('invalid_event_name', `track() needs an event name (a non-empty string), got ${JSON.stringify(name)}`, name);
-        return { event: trackEvent(base(id, ts, opts), name, props(properties, `Properties of "${name}"`)), held: held() };
+        return { event: trackEvent(base(id, ts, opts), name, properties_()), held: held() };
       });
     },
 
@@ -303,7 +316,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const ts = timestampOf(opts);
       const page: PageContext = { ...capturePage(), ...(opts && opts.context && opts.context.page) };
       const id = uuid();
-      return call(cb, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, props(objects[0], 'Page properties')), held: held() }));
+      const properties_ = props(objects[0], 'Page properties');
+      return call(cb, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, properties_()), held: held() }));
     },
 
     screen(name, properties, options, callback) {
@@ -314,7 +328,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const opts = objects[1] as CallOptions | undefined;
       const ts = timestampOf(opts);
       const id = uuid();
-      return call(cb, id, () => ({ event: screenEvent(base(id, ts, opts), screenName, props(objects[0], 'Screen properties')), held: held() }));
+      const properties_ = props(objects[0], 'Screen properties');
+      return call(cb, id, () => ({ event: screenEvent(base(id, ts, opts), screenName, properties_()), held: held() }));
     },
 
     identify(userId, traits, options, callback) {

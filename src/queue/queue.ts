@@ -59,6 +59,8 @@ export interface Queue {
 export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (reason: DropReason, records: QueuedRecord[]) => void): Queue {
   const mirror = new Map<string, QueuedRecord>();
   const stored = new Set<string>();
+  // Removed here, deletion not yet committed: a refresh must not bring them back.
+  const deleting = new Set<string>();
   let pending: QueuedRecord[] = [];
   let pendingDone: Promise<void> | undefined;
   let totalBytes = 0;
@@ -138,7 +140,12 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
         if (mirror.delete(r.key)) totalBytes -= r.bytes;
         if (stored.delete(r.key)) keys.push(r.key);
       }
-      if (keys.length) store.delMany(keys).catch(() => {});
+      if (!keys.length) return;
+      keys.forEach((k) => deleting.add(k));
+      store
+        .delMany(keys)
+        .catch(() => {})
+        .then(() => keys.forEach((k) => deleting.delete(k)));
     },
     list: () => [...mirror.values()],
     isStored: (r) => stored.has(r.key),
@@ -148,7 +155,7 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
       const seen = new Set<string>();
       let added = false;
       for (const [key, value] of rows) {
-        if (!key.startsWith(EVENT_PREFIX) || !value) continue;
+        if (!key.startsWith(EVENT_PREFIX) || !value || deleting.has(key)) continue;
         seen.add(key);
         if (!mirror.has(key)) {
           put(value as QueuedRecord);
