@@ -51,6 +51,7 @@ export const PAUSE_KEY = 'm:pause';
 const MAX_IN_FLIGHT = 2;
 // When another tab holds the lock, look again later: it may have closed mid-send.
 const LOCK_RETRY_MS = 5000;
+const OFFLINE_RECHECK_MS = 10_000;
 
 export function createFlusher(d: FlusherDeps): Flusher {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -108,7 +109,8 @@ export function createFlusher(d: FlusherDeps): Flusher {
   };
 
   const round = async (keepalive: boolean) => {
-    if (!isOnline()) return;
+    // The `online` event resumes sending; the timer covers a browser that never fires it.
+    if (!isOnline()) return schedule(OFFLINE_RECHECK_MS);
     const got = await withTabLock(d.lockName, d.tabId, d.now, async () => {
       await d.beforeRound();
       const shared = Number(await d.store.get(PAUSE_KEY).catch(() => 0)) || 0;
