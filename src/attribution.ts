@@ -97,14 +97,14 @@ export function attributionTraits(touches: Touches | null | undefined): Record<s
   if (!touches) return traits;
   for (const [prefix, touch] of [['firstTouch', touches.first], ['lastTouch', touches.last]] as const) {
     if (!touch) continue;
-    const { params = {}, landingPage, referrer, timestamp } = touch;
-    const fields: Record<string, string> = { landingPage, referrer, timestamp };
-    for (const name in params) {
-      // utm_source → UtmSource under the touch; a click id keeps its name, last touch wins.
-      if (name.startsWith('utm_')) fields[name.replace(/(^|_)([a-z])/g, (_, _sep, c) => c.toUpperCase())] = params[name];
-      else traits[name] = params[name];
+    const { params, ...rest } = touch;
+    const fields: Record<string, string> = { ...params, ...rest };
+    for (const name in fields) {
+      // A click id keeps its name (the last touch's wins); the rest get the touch's prefix:
+      // utm_source → firstTouchUtmSource, landingPage → firstTouchLandingPage.
+      const clickId = params && name in params && !name.startsWith('utm_');
+      if (fields[name]) traits[clickId ? name : prefix + name.replace(/(^|_)([a-z])/g, (_, _sep, c) => c.toUpperCase())] = fields[name];
     }
-    for (const name in fields) if (fields[name]) traits[prefix + name[0].toUpperCase() + name.slice(1)] = fields[name];
   }
   return traits;
 }

@@ -231,6 +231,7 @@ export function trackForm(
 function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, client: FormClient, env: FormEnv) {
   const location = form.ownerDocument.location;
   const stamp = { timestamp: (env.now ? env.now() : new Date()).toISOString(), source: location.href };
+  const event = options.event || 'Form Submitted';
   const optIns = consents(form, options.recordUnchecked, stamp);
   const found = discover(form, options.fields);
   const traits: IdentifyTraits & { address?: Record<string, string> } = {};
@@ -246,8 +247,7 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
         const message = 'Please enter a valid ' + what + '.';
         client.reportError(
           code,
-          `Form "${attr(form, 'id') || attr(form, 'name') || options.event || ''}" was not sent: its ${what} is not valid` +
-            (isPhone ? ` for defaultCountry ${client.defaultCountry} (other countries need +<country code>).` : '.'),
+          `"${event}" not sent: invalid ${what}` + (isPhone ? ` (defaultCountry ${client.defaultCountry})` : ''),
           raw,
         );
         if (options.onInvalid) options.onInvalid({ code, message, field: el });
@@ -296,7 +296,7 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
   const submitter = (e as SubmitEvent).submitter;
   const isStep = form.hasAttribute('data-regal-step') || (submitter && submitter.hasAttribute('data-regal-step'));
   if (Object.keys(traits).length) client.identify(traits);
-  if (!isStep) client.track(options.event || 'Form Submitted', properties);
+  if (!isStep) client.track(event, properties);
   client.flush({ keepalive: true });
 }
 
