@@ -205,14 +205,15 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
       } catch {}
       return EMPTY_STATS;
     },
-    load(options) {
+    // Several option objects when the snippet recorded several load() calls: merged in order.
+    load(...options: Array<RegalOptions | undefined>) {
       if (loaded) return;
       loaded = true;
-      const merged = { ...scriptOptions, ...options };
       try {
-        client = createRegal(merged);
+        client = createRegal(Object.assign({}, scriptOptions, ...options));
       } catch (error) {
-        if (merged.debug) console.warn('regal: the client failed to load; calls are ignored', error);
+        // Calls stay no-ops. A console warning only when asked for: never an error.
+        if (scriptOptions.debug) console.warn('regal: the client failed to load; calls are ignored', error);
       }
       const queued = pending;
       pending = [];
@@ -247,14 +248,14 @@ try {
     const scriptOptions = script ? readScriptOptions((script as HTMLScriptElement).dataset) : {};
     const [api, replay] = createGlobal(scriptOptions);
     // The tag loads the client by itself when it carries options; else regal.load() does.
-    let loadOptions: RegalOptions | undefined = Object.keys(scriptOptions).length ? {} : undefined;
+    const loads: RegalOptions[] = [];
     for (const recorded of stub || []) {
       if (!Array.isArray(recorded)) continue;
-      if (recorded[0] == 'load') loadOptions = { ...loadOptions, ...(recorded[1][0] as RegalOptions) };
+      if (recorded[0] == 'load') loads.push(recorded[1][0] as RegalOptions);
       else replay(recorded);
     }
     w.regal = api;
-    if (loadOptions) api.load(loadOptions);
+    if (loads.length || Object.keys(scriptOptions).length) api.load(...loads);
   }
 } catch {
   // Never into the host page. The snippet's stubs (if any) stay in place as no-ops.
