@@ -69,7 +69,8 @@ const valueOf = (el: Field) => (el.value || '').trim();
 const controls = (form: HTMLFormElement) => [...form.elements] as Field[];
 
 // Never read, whatever the markup says: passwords, payment cards, one-time codes, identity
-// and bank numbers. Names are split at camelCase so "businessName" is not an "ssn".
+// and bank numbers. ssn and pin must be whole words ("businessName", "shipping" are fine),
+// so camelCase is split first ("userPin" is "user pin").
 const isSecret = (el: Field) =>
   el.type == 'password' ||
   /(^|\s)cc-|password|one-time-code/.test(attr(el, 'autocomplete')) ||
