@@ -1,0 +1,119 @@
+import { RelayBatchSchema, type RelayResult } from '../schema';
+import { clientIp } from './client-ip';
+import { createEngine, type Engine } from './engine';
+import { forwardBatch } from './forward-batch';
+import { resolveOptions, type RelayConfig } from './options';
+import { corsHeaders, isOriginAllowed, PREFLIGHT_HEADERS } from './origin';
+import { OUT_OF_TIME } from './outcome';
+import { formatIssues, prepareBatch, type PreparedBatch } from './prepare-batch';
+import { readBodyText, TOO_LARGE } from './read-body';
+import { errorResponse, jsonResponse } from './respond';
+import type { RelayHandler, RelayOptions, RelayRequestInfo } from './types';
+
+/**
+ * Where `toNodeHandler` finds the body limit of a relay handler, to stop reading a body
+ * that is too large before the handler sees it. `Symbol.for`, so it works across copies of
+ * the package.
+ */
+export const RELAY_LIMITS = Symbol.for('regal-browser/relay.limits');
+
+export interface RelayLimits {
+  maxBodyBytes: number;
+}
+
+const ALLOW = 'POST, OPTIONS';
+
+/**
+ * Creates the relay: a web-standard handler that takes the SDK's batches and forwards each
+ * event to Regal (see `RelayOptions`). One relay per process: its rate limit, concurrency
+ * bound and dedupe memory are shared by all requests it serves.
+ *
+ * Throws (at startup) on invalid options; the returned handler never throws.
+ */
+export function createRelay(options: RelayOptions): RelayHandler {
+  const config = resolveOptions(options);
+  const engine = createEngine(config);
+  const handler: RelayHandler = (request, info) => handle(config, engine, request, info);
+  const limits: RelayLimits = { maxBodyBytes: config.maxBodyBytes };
+  Object.defineProperty(handler, RELAY_LIMITS, { value: limits });
+  return handler;
+}
+
+async function handle(config: RelayConfig, engine: Engine, request: Request, info: RelayRequestInfo | undefined): Promise<Response> {
+  let cors: Record<string, string> = {};
+  try {
+    const origin = request.headers.get('origin');
+    if (!isOriginAllowed(origin, config.allowList, ownHosts(config, request))) {
+      return errorResponse(403, 'forbidden_origin', `Pages from ${origin} may not post to this relay. Add the origin to allowedOrigins in createRelay() if they should.`);
+    }
+    cors = corsHeaders(origin);
+    if (request.method === 'OPTIONS') {
+      return new Response(null, { status: 204, headers: { allow: ALLOW, ...cors, ...(origin === null ? {} : PREFLIGHT_HEADERS) } });
+    }
+    if (request.method !== 'POST') {
+      return errorResponse(405, 'method_not_allowed', `${request.method} is not supported; the relay takes POST with {"batch": [...]}.`, { allow: ALLOW, ...cors });
+    }
+    const type = (request.headers.get('content-type') ?? '').split(';', 1)[0].trim().toLowerCase();
+    if (type !== '' && type !== 'text/plain' && type !== 'application/json') {
+      return errorResponse(415, 'unsupported_media_type', `Content-Type ${type} is not supported; send the batch as JSON text (text/plain or application/json).`, cors);
+    }
+    const text = await readBodyText(request, config.maxBodyBytes);
+    if (text === TOO_LARGE) {
+      return errorResponse(413, 'payload_too_large', `The body is larger than ${config.maxBodyBytes} bytes (maxBodyBytes); send smaller batches.`, { ...cors, connection: 'close' });
+    }
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(text);
+    } catch (error) {
+      return errorResponse(400, 'invalid_json', `The body is not valid JSON (${error instanceof Error ? error.message : 'unreadable'}); send {"batch": [...]}.`, cors);
+    }
+    const events = (envelope as { batch?: unknown } | null)?.batch;
+    if (Array.isArray(events) && events.length > config.maxBatchEvents) {
+      return errorResponse(413, 'too_many_events', `The batch holds ${events.length} events, more than ${config.maxBatchEvents} (maxBatchEvents); send smaller batches.`, cors);
+    }
+    const parsed = RelayBatchSchema.safeParse(envelope);
+    if (!parsed.success) {
+      return errorResponse(400, 'invalid_batch', `Expected {"batch": [event, ...], "sentAt"?: string}: ${formatIssues(parsed.error.issues)}`, cors);
+    }
+
+    const ip = clientIp(request.headers.get('x-forwarded-for'), info?.clientIp, config.trustProxy);
+    const prepared = prepareBatch(parsed.data.batch, ip);
+    await forwardBatch(engine, prepared.jobs, prepared.outcomes, engine.now() + config.forwardTimeoutMs);
+    const result = toResult(prepared);
+    const pause = engine.pacer.pauseLeft();
+    // A hint for the browser's backoff: Regal asked the relay to pause this long.
+    const hint = result.retry.length > 0 && pause > 0 ? { 'retry-after': String(Math.ceil(pause / 1000)) } : undefined;
+    return jsonResponse(200, result, { ...cors, ...hint });
+  } catch (error) {
+    engine.report({ messageId: '', attempt: 0, error, reason: `internal: ${error instanceof Error ? error.message : String(error)}`, willRetry: false });
+    return errorResponse(500, 'internal', 'The relay failed unexpectedly. Send the batch again: events it already forwarded are answered as accepted, not sent twice.', cors);
+  }
+}
+
+/** Reads the outcomes at this moment: anything still unfinished is `retry`. */
+function toResult({ ids, outcomes }: PreparedBatch): RelayResult {
+  const result: RelayResult = { accepted: [], rejected: [], retry: [] };
+  for (let i = 0; i < ids.length; i++) {
+    const messageId = ids[i];
+    if (messageId === null) continue;
+    const outcome = outcomes[i] ?? OUT_OF_TIME;
+    if (outcome.status === 'accepted') result.accepted.push(messageId);
+    else if (outcome.status === 'rejected') result.rejected.push({ messageId, reason: outcome.reason });
+    else result.retry.push(messageId);
+  }
+  return result;
+}
+
+/** The names the relay's own origin goes by, for the same-origin check (parsed only when needed). */
+function ownHosts(config: RelayConfig, request: Request): () => Array<string | null | undefined> {
+  return () => {
+    const hosts: Array<string | null | undefined> = [request.headers.get('host')];
+    try {
+      hosts.push(new URL(request.url).host);
+    } catch {
+      // A relative or odd URL from a hand-built Request: Host alone decides.
+    }
+    if (config.trustProxy) hosts.push(request.headers.get('x-forwarded-host')?.split(',', 1)[0]);
+    return hosts;
+  };
+}

@@ -1,0 +1,126 @@
+import { backoffDelay, parseRetryAfter } from './backoff';
+import type { Engine } from './engine';
+import { ACCEPTED, OUT_OF_TIME, rejected, retry, type Outcome } from './outcome';
+import type { UpstreamResponse } from './transport';
+
+/** How to treat an upstream status. Pure, so the table is tested on its own. */
+export type StatusClass = 'accepted' | 'rejected' | 'throttled' | 'transient' | 'misconfigured';
+
+/**
+ * - 2xx: Regal has the event.
+ * - 429: over the account's rate: pause the whole relay, then try again.
+ * - 408, 5xx: Regal or the network failed this once: back off and try again.
+ * - 401, 403, 404, 3xx and anything unexpected: the relay is misconfigured (wrong key or
+ *   upstream URL). The event is fine, so it is answered `retry` (the browser keeps it until
+ *   the site owner fixes the relay) instead of `rejected` (dropped for good); trying again
+ *   within this batch would not help, so it is not.
+ * - other 4xx (400, 413, 422...): the event itself is bad: `rejected`, with Regal's reason.
+ */
+export function classifyStatus(status: number): StatusClass {
+  if (status >= 200 && status < 300) return 'accepted';
+  if (status === 429) return 'throttled';
+  if (status === 408 || (status >= 500 && status < 600)) return 'transient';
+  if (status === 401 || status === 403 || status === 404 || status < 400 || status >= 600) return 'misconfigured';
+  return 'rejected';
+}
+
+/**
+ * `upstream 400: traits.phones.0.phoneNumber: expected string`: the status and Regal's own
+ * message (the `message` of its JSON error body, or the start of a text body).
+ */
+export function upstreamReason({ status, body }: UpstreamResponse): string {
+  let detail = body.trim();
+  try {
+    const parsed: unknown = JSON.parse(detail);
+    if (parsed && typeof parsed === 'object' && typeof (parsed as { message?: unknown }).message === 'string') {
+      detail = (parsed as { message: string }).message;
+    }
+  } catch {
+    // Not JSON: keep the text.
+  }
+  if (detail.length > 300) detail = `${detail.slice(0, 300)}...`;
+  return detail === '' ? `upstream ${status}` : `upstream ${status}: ${detail}`;
+}
+
+/**
+ * Forwards one serialized event upstream, retrying within `deadline` (ms, engine clock):
+ * takes a slot (bounded concurrency), waits for its turn in the shared pacing schedule,
+ * posts, and classifies the answer. Never rejects.
+ *
+ * The slot is held only while waiting for the send time and during the request, not
+ * during backoff, so a failing event does not hold back healthy ones.
+ */
+export async function forwardEvent(engine: Engine, messageId: string, body: string, deadline: number): Promise<Outcome> {
+  for (let attempt = 1; ; attempt++) {
+    const waitForSlot = engine.slots.acquire();
+    if (waitForSlot) await waitForSlot;
+    let result: AttemptResult;
+    try {
+      if (engine.now() >= deadline) return OUT_OF_TIME;
+      if (!(await engine.pacer.take(deadline))) {
+        return retry(engine.pacer.pauseLeft() > 0 ? 'upstream asked to pause (429) past forwardTimeoutMs' : 'rate limit queue longer than forwardTimeoutMs');
+      }
+      result = await attemptOnce(engine, body, deadline);
+    } finally {
+      engine.slots.release();
+    }
+
+    const { response } = result;
+    const kind = response ? classifyStatus(response.status) : 'transient';
+    if (kind === 'accepted') return ACCEPTED;
+    const reason = response ? upstreamReason(response) : result.reason;
+    const base = { messageId, attempt, status: response?.status, error: result.error, reason };
+
+    if (kind === 'rejected' || kind === 'misconfigured') {
+      engine.report({ ...base, willRetry: false });
+      return kind === 'rejected' ? rejected(reason) : retry(reason);
+    }
+    const now = engine.now();
+    if (kind === 'throttled') {
+      // Retry-After applies to the account, so to every event: pause the shared schedule;
+      // this event's next `pacer.take` waits for the end of the pause like everyone else's.
+      const until = now + (parseRetryAfter(response!.retryAfter, now) ?? backoffDelay(attempt - 1, engine.random));
+      engine.pacer.pauseUntil(until);
+      const again = until < deadline;
+      engine.report({ ...base, willRetry: again });
+      if (!again) return retry(reason);
+      continue;
+    }
+    const delay = backoffDelay(attempt - 1, engine.random);
+    const again = now + delay < deadline;
+    engine.report({ ...base, willRetry: again });
+    if (!again) return retry(reason);
+    if (delay > 0) await engine.sleep(delay);
+  }
+}
+
+type AttemptResult = { response: UpstreamResponse; error?: undefined; reason?: undefined } | { response?: undefined; error: unknown; reason: string };
+
+/** One request, aborted after `upstreamTimeoutMs` or at the deadline, whichever comes first. */
+async function attemptOnce(engine: Engine, body: string, deadline: number): Promise<AttemptResult> {
+  const timeoutMs = Math.min(engine.upstreamTimeoutMs, deadline - engine.now());
+  const request = new AbortController();
+  const timer = new AbortController();
+  let timedOut = false;
+  engine.sleep(timeoutMs, timer.signal).then(() => {
+    timedOut = true;
+    request.abort();
+  }, ignore);
+  try {
+    return { response: await engine.transport(body, request.signal) };
+  } catch (error) {
+    return { error, reason: timedOut ? `upstream timed out after ${Math.round(timeoutMs)} ms` : `upstream unreachable: ${describe(error)}` };
+  } finally {
+    timer.abort();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
+
+function ignore(): void {}

@@ -1,0 +1,31 @@
+/**
+ * regal-browser/relay: the server half of relay mode.
+ *
+ * The browser SDK must not hold your Regal API key, and `sendBeacon` cannot send headers.
+ * So the SDK posts batches of events to this relay on your own server (same origin: no
+ * CORS preflight, beacons work), and the relay forwards them to Regal one event per
+ * request, with the key, within Regal's rate limit, never forwarding the same messageId
+ * twice, and answers which events were accepted, rejected, or should be sent again.
+ *
+ * @example
+ * // node:http
+ * import http from 'node:http'
+ * import { createRelay, toNodeHandler } from 'regal-browser/relay'
+ * const relay = createRelay({ apiKey: process.env.REGAL_API_KEY! })
+ * http.createServer(toNodeHandler(relay)).listen(3000)
+ *
+ * @example
+ * // Express: mount it where the SDK's `endpoint` points
+ * app.post('/regal', toNodeHandler(createRelay({ apiKey: process.env.REGAL_API_KEY!, trustProxy: 1 })))
+ *
+ * @example
+ * // Web-standard runtimes (Next.js route handlers, Hono, Deno, Bun)
+ * const relay = createRelay({ apiKey: process.env.REGAL_API_KEY!, fetch })
+ * export const POST = (request: Request) => relay(request)
+ */
+export { createRelay } from './create-relay';
+export { toNodeHandler, type NodeHandler, type NodeRequest } from './node-adapter';
+export { createMemoryDedupeStore, type MemoryDedupeStoreOptions } from './dedupe-store';
+export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
+export type { RelayErrorCode } from './respond';
+export type { RelayBatch, RelayEvent, RelayResult } from '../schema';

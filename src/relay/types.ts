@@ -1,0 +1,106 @@
+/**
+ * The public types of the relay. Kept apart from the implementation so that the adapters,
+ * the tests and a site owner's own glue code can depend on the shape alone.
+ */
+
+/**
+ * Remembers which messageIds were forwarded (upstream answered 200), so that a retried
+ * batch never creates a second event at Regal. Replace the in-memory default with a shared
+ * store when several relay instances run behind a load balancer.
+ *
+ * @example
+ * // Redis (ioredis): SET with PX keeps the entry for the dedupe window.
+ * const dedupe: DedupeStore = {
+ *   has: async (id) => (await redis.exists(`regal:${id}`)) === 1,
+ *   add: async (id, ttlMs) => { await redis.set(`regal:${id}`, '1', 'PX', ttlMs); },
+ * };
+ */
+export interface DedupeStore {
+  has(messageId: string): boolean | Promise<boolean>;
+  add(messageId: string, ttlMs: number): void | Promise<void>;
+}
+
+/** What the hosting server knows about the request that a web `Request` does not carry. */
+export interface RelayRequestInfo {
+  /** The peer address of the connection (e.g. `socket.remoteAddress`). */
+  clientIp?: string;
+}
+
+/** A web-standard request handler: `(Request) => Promise<Response>`. It never rejects. */
+export type RelayHandler = (request: Request, info?: RelayRequestInfo) => Promise<Response>;
+
+/** One failed upstream attempt (or a failure around it), for logs and metrics. */
+export interface ForwardErrorInfo {
+  /** The event's messageId; `''` for a failure that concerns the whole request. */
+  messageId: string;
+  /** 1 for the first upstream attempt of this event in this batch; 0 when none was made. */
+  attempt: number;
+  /** The upstream HTTP status, when there was an answer. */
+  status?: number;
+  /** The thrown error (network failure, timeout, dedupe store failure, internal error). */
+  error?: unknown;
+  /** What went wrong, e.g. `upstream 503: Service Unavailable`. */
+  reason: string;
+  /** True when the relay tries this event again within the current batch's time budget. */
+  willRetry: boolean;
+}
+
+export interface RelayOptions {
+  /** Your Regal API key. Sent bare in `Authorization` upstream; never reaches the browser. */
+  apiKey: string;
+  /** Regal's ingest URL. Default `https://events.regalvoice.com/events`. */
+  upstream?: string;
+  /**
+   * Origins (like `https://www.example.com`) whose pages may post to the relay, in addition
+   * to the relay's own origin, or `'*'` for any. Default: same origin only. A request whose
+   * `Origin` is not allowed is answered 403. Requests without `Origin` (server-to-server,
+   * some beacons) are always allowed: the check stops other web sites, not scripts.
+   */
+  allowedOrigins?: string[] | '*';
+  /**
+   * Upstream requests per second for this relay instance. Default 300 (Regal's limit per
+   * account): divide it by the number of instances you run. `Infinity` disables pacing.
+   */
+  rateLimitPerSecond?: number;
+  /** Upstream requests in flight at once. Default 32. */
+  concurrency?: number;
+  /** Largest accepted request body in bytes. Default 512 KB; beyond it 413. */
+  maxBodyBytes?: number;
+  /** Most events in one batch. Default 500; beyond it 413. */
+  maxBatchEvents?: number;
+  /**
+   * Time budget in ms to forward one batch, retries included. Default 10 000. Events not
+   * finished by then are answered as `retry` (the browser sends them again later).
+   */
+  forwardTimeoutMs?: number;
+  /** Timeout of one upstream request in ms (capped by what is left of the budget). Default 5 000. */
+  upstreamTimeoutMs?: number;
+  /** Where forwarded messageIds are remembered. Default: `createMemoryDedupeStore()`. */
+  dedupe?: DedupeStore;
+  /** How long a forwarded messageId is remembered, in ms. Default 24 h. */
+  dedupeWindowMs?: number;
+  /**
+   * Take the client address from `X-Forwarded-For`: `true` trusts every proxy (the leftmost
+   * entry), a number n trusts the n proxies closest to the relay (the n-th entry from the
+   * right). Default `false`: the connection's peer address. Only enable it behind proxies
+   * that set the header, or clients can choose the IP recorded with their consent.
+   */
+  trustProxy?: boolean | number;
+  /**
+   * The HTTP client used upstream. Default on Node: `node:http(s)` with keep-alive, which
+   * sustains several times the request rate of Node's global `fetch`; elsewhere the global
+   * `fetch`. Inject one for tests or for runtimes without `node:http`.
+   */
+  fetch?: typeof fetch;
+  /** Clock in ms since the epoch (Retry-After dates are compared to it). Default `Date.now`. */
+  now?: () => number;
+  /** Random number in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: () => number;
+  /**
+   * Waits `ms`. The relay passes a `signal` when it may cancel the wait (a timer it no longer
+   * needs); honouring it is optional, and a cancelled wait may simply never resolve.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Called for every failed upstream attempt and for unexpected errors. Must not throw (errors are ignored). */
+  onForwardError?: (info: ForwardErrorInfo) => void;
+}
