@@ -203,9 +203,16 @@ function consents(form: HTMLFormElement, recordUnchecked: boolean | undefined, a
  * Event properties: `formId`, `formName`, `pagePath`, then the `include`d fields (one value
  * per name: an unchecked box or radio has none), then `options.properties`.
  *
+ * A form is captured once: `trackForm` on a form already bound replaces that binding (so an
+ * explicit call wins over `watchDeclarativeForms`, whichever came first).
+ *
  * @example
  * trackForm('#quote', { event: 'Quote Requested', include: ['product'] }, regal)
  */
+// Each form's binding, so that a form is captured once: binding it again replaces the
+// binding, and watchers leave bound forms alone.
+const bound = new WeakMap<HTMLFormElement, () => void>();
+
 export function trackForm(
   target: HTMLFormElement | string,
   options: TrackFormOptions,
@@ -222,8 +229,15 @@ export function trackForm(
         // A bug or a hostile page must not break the visitor's submit.
       }
     };
+    const stop = () => {
+      if (bound.get(form) == stop) bound.delete(form);
+      form.removeEventListener('submit', onSubmit, true);
+    };
+    const previous = bound.get(form);
+    if (previous) previous();
+    bound.set(form, stop);
     form.addEventListener('submit', onSubmit, true);
-    return () => form.removeEventListener('submit', onSubmit, true);
+    return stop;
   } catch {
     return () => {};
   }
@@ -301,13 +315,11 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
   client.flush({ keepalive: true });
 }
 
-// Forms already bound by a watcher, so two watchers (or one started twice) bind each once.
-const watched = new WeakSet<Element>();
-
 /**
  * Capture every `form[data-regal-form]` under `root`, now and as they are added later (a
- * MutationObserver), each form once. The attribute's value is the event name (empty: the
- * default). Returns a function that stops watching and unbinds the forms.
+ * MutationObserver), each form once; forms already bound (by `trackForm` or another
+ * watcher) are left as they are. The attribute's value is the event name (empty: the
+ * default). Returns a function that stops watching and unbinds the forms it bound.
  *
  * @example
  * <form data-regal-form="Demo Requested">...</form>
@@ -324,10 +336,7 @@ export function watchDeclarativeForms(
   const bind = () => {
     try {
       root.querySelectorAll<HTMLFormElement>('form[data-regal-form]').forEach((form) => {
-        if (watched.has(form)) return;
-        watched.add(form);
-        const stop = trackForm(form, { ...options, event: attr(form, 'data-regal-form') || options.event }, client, env);
-        stops.push(() => (watched.delete(form), stop()));
+        if (!bound.has(form)) stops.push(trackForm(form, { ...options, event: attr(form, 'data-regal-form') || options.event }, client, env));
       });
     } catch {
       // Ignored: the next mutation tries again.

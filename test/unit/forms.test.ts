@@ -431,6 +431,17 @@ describe('trackForm', () => {
     expect(client.calls.map((c) => c[0])).toEqual(['identify', 'track', 'flush']);
   });
 
+  test('binding a form again replaces the earlier binding', () => {
+    const form = mount(`<form><input name="email" value="a@example.com"></form>`);
+    const client = fakeClient();
+    const first = trackForm(form, { event: 'First' }, client, env);
+    trackForm(form, { event: 'Second' }, client, env);
+    form.requestSubmit();
+    first(); // a stale stop does not undo the newer binding
+    form.requestSubmit();
+    expect(callsOf(client, 'track').map((c) => c[1])).toEqual(['Second', 'Second']);
+  });
+
   test('finds the form by selector, in the given document, and stops when told', () => {
     const form = mount(`<form id="lead"><input name="email" value="a@example.com"></form>`);
     const client = fakeClient();
@@ -529,6 +540,21 @@ describe('watchDeclarativeForms', () => {
     again();
     form.requestSubmit();
     expect(callsOf(client, 'track')).toHaveLength(1);
+  });
+
+  test('an explicit trackForm wins over the watcher, whichever comes first', () => {
+    document.body.innerHTML = lead('Signup', 'a@example.com') + lead('Signup', 'b@example.com');
+    const [early, late] = document.querySelectorAll('form');
+    const client = fakeClient();
+    trackForm(early, { event: 'Explicit early' }, client, env);
+    const stop = watchDeclarativeForms(client, document, {}, env);
+    trackForm(late, { event: 'Explicit late' }, client, env);
+    early.requestSubmit();
+    late.requestSubmit();
+    expect(callsOf(client, 'track').map((c) => c[1])).toEqual(['Explicit early', 'Explicit late']);
+    stop(); // stops only what the watcher bound: the explicit bindings stay
+    late.requestSubmit();
+    expect(callsOf(client, 'track')).toHaveLength(3);
   });
 
   test('after a watcher stops, a new one can bind the same forms again', () => {
