@@ -432,13 +432,15 @@ describe('trackForm', () => {
   });
 
   test('binding a form again replaces the earlier binding', () => {
-    const form = mount(`<form><input name="email" value="a@example.com"></form>`);
+    const form = mount(`<form data-regal-form="Declared"><input name="email" value="a@example.com"></form>`);
     const client = fakeClient();
     const first = trackForm(form, { event: 'First' }, client, env);
     trackForm(form, { event: 'Second' }, client, env);
     form.requestSubmit();
-    first(); // a stale stop does not undo the newer binding
+    first(); // a stale stop does not undo the newer binding...
+    const stop = watchDeclarativeForms(client, document, {}, env); // ...so a watcher leaves the form alone
     form.requestSubmit();
+    stop();
     expect(callsOf(client, 'track').map((c) => c[1])).toEqual(['Second', 'Second']);
   });
 
@@ -523,23 +525,52 @@ describe('watchDeclarativeForms', () => {
     stop();
   });
 
-  test('binds forms added later, each once, and stops when told', async () => {
+  test('captures forms added after it started, each submit once, and stops when told', () => {
     const client = fakeClient();
     const stop = watchDeclarativeForms(client, document.body, { include: ['plan'] }, env);
-    const again = watchDeclarativeForms(client, document.body, {}, env); // a second watcher binds nothing twice
+    const again = watchDeclarativeForms(client, document.body, {}, env); // a second watcher sends nothing twice
     const box = document.createElement('div');
     box.innerHTML = `<form data-regal-form="Trial Started"><input name="email" value="a@example.com"><input name="plan" value="pro"></form>`;
     document.body.append(box);
-    await new Promise((r) => setTimeout(r, 0)); // MutationObserver callbacks run as microtasks
-    document.body.append(document.createElement('p')); // another mutation: no rebinding
-    await new Promise((r) => setTimeout(r, 0));
     const form = box.querySelector('form')!;
     form.requestSubmit();
     expect(callsOf(client, 'track')).toEqual([['track', 'Trial Started', { pagePath: '/quote', plan: 'pro' }]]);
     stop();
+    form.requestSubmit(); // the second watcher still runs
+    expect(callsOf(client, 'track')).toEqual([
+      ['track', 'Trial Started', { pagePath: '/quote', plan: 'pro' }],
+      ['track', 'Trial Started', { pagePath: '/quote' }],
+    ]);
     again();
     form.requestSubmit();
-    expect(callsOf(client, 'track')).toHaveLength(1);
+    expect(callsOf(client, 'track')).toHaveLength(2);
+  });
+
+  test("captures before the page's own handlers, even one that stops propagation", () => {
+    document.body.innerHTML = lead('Callback Requested', 'a@example.com');
+    const form = document.querySelector('form')!;
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+    });
+    const client = fakeClient();
+    const stop = watchDeclarativeForms(client, document, {}, env);
+    form.requestSubmit();
+    expect(callsOf(client, 'track').map((c) => c[1])).toEqual(['Callback Requested']);
+    stop();
+  });
+
+  test('only forms under its root', () => {
+    document.body.innerHTML = `<div id="a">${lead('In A', 'a@example.com')}</div><div id="b">${lead('In B', 'b@example.com')}</div>`;
+    const client = fakeClient();
+    const stop = watchDeclarativeForms(client, document.getElementById('a')!, {}, env);
+    document.querySelectorAll('form').forEach((f) => f.requestSubmit());
+    expect(callsOf(client, 'track').map((c) => c[1])).toEqual(['In A']);
+    stop();
+  });
+
+  test('a root that is not a node gives a harmless stop', () => {
+    expect(() => watchDeclarativeForms(fakeClient(), null as unknown as Document)()).not.toThrow();
   });
 
   test('an explicit trackForm wins over the watcher, whichever comes first', () => {
@@ -552,12 +583,10 @@ describe('watchDeclarativeForms', () => {
     early.requestSubmit();
     late.requestSubmit();
     expect(callsOf(client, 'track').map((c) => c[1])).toEqual(['Explicit early', 'Explicit late']);
-    stop(); // stops only what the watcher bound: the explicit bindings stay
-    late.requestSubmit();
-    expect(callsOf(client, 'track')).toHaveLength(3);
+    stop();
   });
 
-  test('after a watcher stops, a new one can bind the same forms again', () => {
+  test('after a watcher stops, a new one captures the same forms again', () => {
     document.body.innerHTML = lead('Signup', 'a@example.com');
     const client = fakeClient();
     watchDeclarativeForms(client, document, {}, env)();
