@@ -148,6 +148,12 @@ function consents(form: HTMLFormElement, recordUnchecked: boolean | undefined, a
   return { phone, email };
 }
 
+// Each form's trackForm binding, so that a form is captured once: binding it again
+// replaces the binding, and watchers leave bound forms alone.
+const bound = new WeakMap<HTMLFormElement, () => void>();
+// Submits a watcher has handled, so that two watchers do not send one submit twice.
+const handled = new WeakSet<Event>();
+
 /**
  * Capture a lead form: on each submit, `identify` the visitor with the form's contact
  * fields, `track` the form's event, then `flush({keepalive: true})` so the events survive
@@ -183,7 +189,7 @@ function consents(form: HTMLFormElement, recordUnchecked: boolean | undefined, a
  * cvc, passw, iban, account, or the word ssn or pin; checkboxes, radios, files, buttons;
  * hidden fields unless marked. Fields read as traits never go into `include`d properties.
  *
- * Consent: checkboxes (or hidden inputs valued true/1/yes) with
+ * Consent: checkboxes or radios (or hidden inputs valued true/1/yes) with
  * `data-regal-consent="sms|voice|email"` (or a list, "sms,voice"). A checked box gives
  * `{subscribed: true, timestamp: submit time, source: page URL, text}` as `smsOptIn` /
  * `voiceOptIn` on the phone and `emailOptIn` on the email; `text` is
@@ -209,12 +215,6 @@ function consents(form: HTMLFormElement, recordUnchecked: boolean | undefined, a
  * @example
  * trackForm('#quote', { event: 'Quote Requested', include: ['product'] }, regal)
  */
-// Each form's trackForm binding, so that a form is captured once: binding it again
-// replaces the binding, and watchers leave bound forms alone.
-const bound = new WeakMap<HTMLFormElement, () => void>();
-// Submits a watcher has handled, so that two watchers do not send one submit twice.
-const handled = new WeakSet<Event>();
-
 export function trackForm(
   target: HTMLFormElement | string,
   options: TrackFormOptions,
