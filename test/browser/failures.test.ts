@@ -51,6 +51,7 @@ describeInBrowser('failures around the library', () => {
     visitor = await h.visitor();
     const { context, page } = visitor;
     await context.route('**/regal', (route) => route.abort());
+    h.blockRelay(true); // also the keepalive requests that outlive their page (see harness)
     await page.goto(`${h.url}/`);
     await libraryLoaded(page);
     await page.click('#cta');
@@ -64,6 +65,7 @@ describeInBrowser('failures around the library', () => {
     expect(visitor.problems.filter((p) => !isBlockedRequestLog(p, '/regal'))).toEqual([]);
 
     await context.unroute('**/regal');
+    h.blockRelay(false);
     await page.reload(); // a new page load retries what is stored
     const events = await h.waitForEvents((e) => e.some((x) => x.name === 'Lead Form Submitted'), 30_000);
     const order = names(events);

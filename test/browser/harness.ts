@@ -81,7 +81,13 @@ export interface Harness {
   contacts(): Promise<Contact[]>;
   /** Polls `events()` until `done(events)` holds (or throws after timeoutMs with what came). */
   waitForEvents(done: (events: StoredEvent[]) => boolean, timeoutMs?: number): Promise<StoredEvent[]>;
-  /** Forgets the record, contacts and faults. */
+  /**
+   * Cuts every connection to /regal at the server while on. Playwright's `route.abort()`
+   * blocks what a page sends, but a keepalive request still in flight when its page
+   * navigates away escapes the routing; this does not.
+   */
+  blockRelay(on: boolean): void;
+  /** Forgets the record, contacts and faults, and unblocks /regal. */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -110,9 +116,14 @@ function testPages(pages: Map<string, TestPage>): NodeHandler {
  */
 function lateMounts() {
   let mounts: Record<string, NodeHandler> = {};
+  let blocked = false;
   const forward =
     (prefix: string): NodeHandler =>
     (req, res) => {
+      if (blocked) {
+        req.socket.destroy(); // to the browser: a network error, as when the path is blocked
+        return;
+      }
       const handler = mounts[prefix];
       if (!handler) {
         res.writeHead(503, { 'Content-Type': 'text/plain' }).end(`${prefix} is not mounted (see demo/server/demo-mounts.ts)`);
@@ -124,6 +135,9 @@ function lateMounts() {
     handlers: { '/regal': forward('/regal') },
     set(created: Record<string, NodeHandler>) {
       mounts = created;
+    },
+    block(on: boolean) {
+      blocked = on;
     },
   };
 }
@@ -179,6 +193,9 @@ export async function startHarness(): Promise<Harness> {
         page.on('pageerror', (error) => problems.push(`uncaught on ${page.url()}: ${error.message}`));
       };
       context.on('page', watch);
+      // Chromium asks every page for /favicon.ico; the demo has none, and its 404 is no
+      // error of the library's.
+      await context.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
       const page = await context.newPage();
       return { context, page, problems, newPage: () => context.newPage() };
     },
@@ -196,7 +213,9 @@ export async function startHarness(): Promise<Harness> {
       }
       throw new Error(`Timed out after ${timeoutMs} ms waiting for events; the server has:\n${describeEvents(last)}`);
     },
+    blockRelay: (on) => late.block(on),
     async reset() {
+      late.block(false);
       await stub('', { method: 'DELETE' });
     },
     async close() {
@@ -220,8 +239,10 @@ export function describeEvents(events: StoredEvent[]): string {
 export const names = (events: StoredEvent[]) => events.map((e) => e.name ?? '(identify)');
 
 /** The Chromium network log line for a request the test itself blocked: not the library's. */
-export const isBlockedRequestLog = (problem: string, path: string) =>
-  /Failed to load resource: net::ERR_FAILED/.test(problem) && problem.includes(path);
+export function isBlockedRequestLog(problem: string, path: string): boolean {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`: Failed to load resource: net::ERR_[A-Z_]+ \\(https?://[^/]+${escaped}\\)$`).test(problem);
+}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
