@@ -21,7 +21,7 @@ const COUNTRIES =
  * Normalise a phone number as typed into a form to E.164 (`+15551234567`), or `null` when
  * it cannot be read as a dialable number.
  *
- * - Spaces, dots, dashes, slashes and parentheses are ignored; anything else (letters of a
+ * - Spaces, dots, dashes (also Unicode ones), slashes and parentheses are ignored; anything else (letters of a
  *   vanity number, an extension such as "x12" or "ext. 12", `#`, `;`) makes it `null`: an
  *   extension cannot be texted and would merge every caller of one switchboard into one
  *   contact, so we refuse rather than guess.
@@ -43,7 +43,8 @@ const COUNTRIES =
  */
 export function normalizePhone(input: string, defaultCountry = 'US'): string | null {
   const s = typeof input == 'number' ? '' + input : typeof input == 'string' ? input.trim() : '';
-  if (!/^\+?[\d\s().\/-]+$/.test(s)) return null;
+  // \s covers the no-break space and \u2010-\u2015 the Unicode dashes of copy-pasted numbers.
+  if (!/^\+?[\d\s().\/\u2010-\u2015-]+$/.test(s)) return null;
   let digits = s.replace(/\D/g, '');
   const intl = s[0] == '+' || digits.slice(0, 2) == '00';
   if (s[0] != '+' && intl) digits = digits.slice(2);
