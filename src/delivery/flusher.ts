@@ -117,7 +117,7 @@ export function createFlusher(d: FlusherDeps): Flusher {
       pauseUntil = Math.max(pauseUntil, shared);
       const running = new Set<Promise<void>>();
       const busy = new Set<string>();
-      while (!stopped) {
+      while (!stopped && isOnline()) {
         if (pauseUntil > d.now()) break;
         const sendable = d.queue.list().filter((r) => !r.held && d.queue.isStored(r) && !sending.has(r.key));
         const batch = running.size < MAX_IN_FLIGHT ? nextBatch(sendable, d.limits, busy) : [];
