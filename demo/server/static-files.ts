@@ -1,0 +1,76 @@
+/**
+ * Serves files from a folder (the demo pages, the built bundles) without ever leaving it:
+ * the URL path is decoded, resolved under the root and checked to still be inside it,
+ * symlinks included, and dotfiles are refused. A missing file is a 404.
+ */
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { contentTypeOf } from './content-types';
+
+function isInside(root: string, candidate: string): boolean {
+  const rel = relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * The file under `root` that the URL path `urlPath` (still percent-encoded) names, or
+ * undefined when it escapes the root, names a dotfile or cannot be decoded.
+ *
+ * @example safeJoin('/srv/public', '/css/site.css') // '/srv/public/css/site.css'
+ * @example safeJoin('/srv/public', '/%2e%2e/secret') // undefined
+ */
+export function safeJoin(root: string, urlPath: string): string | undefined {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return undefined;
+  const segments = decoded.split('/').filter((s) => s !== '');
+  if (segments.some((s) => s.startsWith('.'))) return undefined; // '..', '.env', '.data'
+  const full = resolve(root, ...segments);
+  return isInside(resolve(root), full) ? full : undefined;
+}
+
+/**
+ * Streams the file at `filePath` if it exists and really lies under `root` (a symlink
+ * pointing out of it is refused). Resolves to false when there is nothing to serve, so the
+ * caller can fall back or answer 404.
+ */
+export async function serveFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  root: string,
+  filePath: string,
+): Promise<boolean> {
+  let real: string;
+  let size: number;
+  try {
+    real = await realpath(filePath);
+    const realRoot = await realpath(root);
+    if (!real.startsWith(realRoot + sep)) return false;
+    const info = await stat(real);
+    if (!info.isFile()) return false;
+    size = info.size;
+  } catch {
+    return false; // missing, unreadable or a broken link: nothing to serve
+  }
+  res.writeHead(200, {
+    'Content-Type': contentTypeOf(real),
+    'Content-Length': size,
+    // The demo rebuilds bundles while it runs: a stale cached bundle would mislead.
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return true;
+  }
+  // A client that goes away mid-file rejects the pipeline; nothing is left to answer.
+  await pipeline(createReadStream(real), res).catch(() => undefined);
+  return true;
+}
