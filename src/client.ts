@@ -93,7 +93,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     settle(records, false);
   };
 
-  const store = resilientStore(o.storageName, (cause) => report(regalError('storage_unavailable', `IndexedDB unavailable, events are kept in memory only: ${String(cause)}`)));
+  const store = resilientStore(o.storageName, (cause) => report(regalError('storage_unavailable', `IndexedDB unavailable, using memory: ${cause}`)));
   const queue = createQueue(store, o, onDrop);
   const saveIdentity = () => {
     identity.updatedAt = now();
@@ -146,10 +146,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     },
     rejected(records, status, reason) {
       onDrop('rejected', records);
-      report(regalError('event_rejected', `The endpoint refused ${records.length} event(s) for good (${reason}): ${records.map((r) => r.event.name || 'identify').join(', ')}`, undefined, status));
+      report(regalError('event_rejected', `${records.length} event(s) refused: ${reason}`, undefined, status));
     },
     failed(status, count) {
-      report(regalError('delivery_failed', `Sending ${count} event(s) failed with ${status ? `status ${status}` : 'no answer'}: POST ${o.endpoint}; they stay queued and will be retried`, undefined, status));
+      report(regalError('delivery_failed', `POST ${o.endpoint} failed (${status || 'no answer'}); ${count} event(s) kept for retry`, undefined, status));
     },
   });
 
@@ -253,7 +253,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     const bytes = JSON.stringify(event).length;
     if (bytes > MAX_EVENT_BYTES) {
       dropped.invalid++;
-      throw regalError('invalid_properties', `Event "${event.name || 'identify'}" is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}. Send less data in its properties.`);
+      throw regalError('invalid_properties', `Event over ${MAX_EVENT_BYTES} bytes: ${bytes}`);
     }
     const at = now();
     const record: QueuedRecord = { key: `${EVENT_PREFIX}${at.toString(36).padStart(9, '0')}${(seq++).toString(36).padStart(5, '0')}${tabId}`, event, anon: identity.anonymousId, held, at, bytes };
@@ -280,14 +280,14 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   const props = (value: unknown, what: string): (() => Properties) => {
     if (value == null) return () => ({});
     if (!isPlainObject(value)) {
-      const error = regalError('invalid_properties', `${what} must be a plain object, got ${typeof value}`, value);
+      const error = regalError('invalid_properties', `${what}: not a plain object`, value);
       return () => {
         throw error;
       };
     }
     const safe = toJsonSafe(value);
     return () => {
-      if (safe.circular) report(regalError('invalid_properties', `${what} contained a circular reference; it was sent as "[Circular]"`));
+      if (safe.circular) report(regalError('invalid_properties', `${what}: circular reference sent as "[Circular]"`));
       return safe.value;
     };
   };
@@ -297,9 +297,9 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const [opts, cb] = optionsAndCallback(options, callback);
       const ts = timestampOf(opts);
       const id = uuid();
-      const properties_ = props(properties, `Properties of "${name}"`);
+      const properties_ = props(properties, `Properties of ${name}`);
       return call(cb, id, () => {
-        if (typeof name != 'string' || !name.trim()) throw regalError('invalid_event_name', `track() needs an event name (a non-empty string), got ${JSON.stringify(name)}`, name);
+        if (typeof name != 'string' || !name.trim()) throw regalError('invalid_event_name', `track() needs a name, got ${name}`, name);
         return { event: trackEvent(base(id, ts, opts), name, properties_()), held: held() };
       });
     },

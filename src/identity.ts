@@ -50,6 +50,12 @@ function primary<T extends { isPrimary?: boolean }>(list: T[] | undefined): T | 
   return list && (list.find((x) => x.isPrimary) || list[0]);
 }
 
+/** Phones and emails follow the same rules; this table is what differs between them. */
+const CHANNELS = [
+  ['phones', 'phone', 'phoneNumber', ['voiceOptIn', 'smsOptIn'], 'invalid_phone'],
+  ['emails', 'email', 'emailAddress', ['emailOptIn'], 'invalid_email'],
+] as const;
+
 /**
  * Turns what `identify` was given (Regal's shapes or the `phone` / `email` / `name`
  * shorthands) into Regal traits: phones in E.164, emails checked, opt-ins stamped with the
@@ -58,53 +64,35 @@ function primary<T extends { isPrimary?: boolean }>(list: T[] | undefined): T | 
 export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { traits: ContactTraits; errors: RegalError[] } {
   const errors: RegalError[] = [];
   const { phone, email, name, phones, emails, ...rest } = input;
-  const traits: ContactTraits = isPlainObject(rest) ? toJsonSafe(rest).value : {};
+  const traits: Record<string, unknown> = isPlainObject(rest) ? toJsonSafe(rest).value : {};
   if (typeof name == 'string' && name.trim() && !traits.firstName && !traits.lastName) {
     const [first, ...others] = name.trim().split(/\s+/);
     traits.firstName = first;
     if (others.length) traits.lastName = others.join(' ');
   }
-
-  const phoneList: Array<Partial<PhoneTrait>> = Array.isArray(phones) ? phones.slice() : [];
-  if (phone != null) phoneList.push({ phoneNumber: phone, isPrimary: !phoneList.some((p) => p && p.isPrimary) });
-  const outPhones: PhoneTrait[] = [];
-  for (const p of phoneList) {
-    const number = p && typeof p.phoneNumber == 'string' ? normalizePhone(p.phoneNumber, ctx.defaultCountry) : null;
-    if (!number) {
-      errors.push(regalError('invalid_phone', `Not a phone number: "${p && p.phoneNumber}" (expected E.164 like +15551234567, or a national number for ${ctx.defaultCountry})`, p && p.phoneNumber));
-      continue;
+  for (const [list, shorthand, key, optIns, code] of CHANNELS) {
+    const given: Array<Record<string, any>> = Array.isArray(input[list]) ? (input[list] as []).slice() : [];
+    if (input[shorthand] != null) given.push({ [key]: input[shorthand], isPrimary: !given.some((x) => x && x.isPrimary) });
+    const out: Keyed[] = [];
+    for (const x of given) {
+      const raw = x && x[key];
+      const value = typeof raw == 'string' ? (list == 'phones' ? normalizePhone(raw, ctx.defaultCountry) : normalizeEmail(raw)) : null;
+      if (!value) {
+        errors.push(regalError(code, `Invalid ${shorthand}: "${raw}"${list == 'phones' ? ` (E.164 or a ${ctx.defaultCountry} number)` : ''}`, raw));
+        continue;
+      }
+      const item: Record<string, unknown> = { [key]: value };
+      if (x.isPrimary != null) item.isPrimary = !!x.isPrimary;
+      if (typeof x.label == 'string') item.label = x.label;
+      for (const optIn of optIns) {
+        const stamped = stampOptIn(x[optIn], ctx);
+        if (stamped) item[optIn] = stamped;
+      }
+      upsert(out, item as Keyed, key);
     }
-    const out: PhoneTrait = { phoneNumber: number };
-    if (p.isPrimary != null) out.isPrimary = !!p.isPrimary;
-    if (typeof p.label == 'string') out.label = p.label;
-    const voice = stampOptIn(p.voiceOptIn, ctx);
-    const sms = stampOptIn(p.smsOptIn, ctx);
-    if (voice) out.voiceOptIn = voice;
-    if (sms) out.smsOptIn = sms;
-    upsert(outPhones, out, 'phoneNumber');
+    if (out.length) traits[list] = out;
+    else delete traits[list];
   }
-
-  const emailList: Array<Partial<EmailTrait>> = Array.isArray(emails) ? emails.slice() : [];
-  if (email != null) emailList.push({ emailAddress: email, isPrimary: !emailList.some((e) => e && e.isPrimary) });
-  const outEmails: EmailTrait[] = [];
-  for (const e of emailList) {
-    const address = e && typeof e.emailAddress == 'string' ? normalizeEmail(e.emailAddress) : null;
-    if (!address) {
-      errors.push(regalError('invalid_email', `Not an email address: "${e && e.emailAddress}"`, e && e.emailAddress));
-      continue;
-    }
-    const out: EmailTrait = { emailAddress: address };
-    if (e.isPrimary != null) out.isPrimary = !!e.isPrimary;
-    if (typeof e.label == 'string') out.label = e.label;
-    const optIn = stampOptIn(e.emailOptIn, ctx);
-    if (optIn) out.emailOptIn = optIn;
-    upsert(outEmails, out, 'emailAddress');
-  }
-
-  if (outPhones.length) traits.phones = outPhones;
-  else delete traits.phones;
-  if (outEmails.length) traits.emails = outEmails;
-  else delete traits.emails;
   return { traits, errors };
 }
 
