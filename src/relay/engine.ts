@@ -1,5 +1,6 @@
 import { createPacer, type Pacer } from './pacer';
 import { createSlots, type Slots } from './slots';
+import { createTimeouts, type Timeouts } from './timeouts';
 import { fetchTransport, type Transport } from './transport';
 import { nodeTransport } from './node-transport';
 import type { RelayConfig } from './options';
@@ -21,6 +22,7 @@ export interface Engine {
   readonly dedupe: DedupeStore;
   readonly dedupeWindowMs: number;
   readonly upstreamTimeoutMs: number;
+  readonly timeouts: Timeouts;
   /** messageId → the outcome of its forwarding, while it runs (a beacon and a retry racing). */
   readonly inFlight: Map<string, Promise<Outcome>>;
   /** Calls `onForwardError`; an error thrown by the hook is swallowed. */
@@ -39,6 +41,7 @@ export function createEngine(config: RelayConfig): Engine {
     dedupe: config.dedupe,
     dedupeWindowMs: config.dedupeWindowMs,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    timeouts: createTimeouts(now, sleep),
     inFlight: new Map(),
     report(info) {
       if (!onForwardError) return;

@@ -34,7 +34,7 @@ export async function forwardBatch(engine: Engine, jobs: readonly ForwardJob[], 
   try {
     await Promise.race([all, engine.sleep(Math.max(0, deadline - engine.now()), timer.signal)]);
   } finally {
-    timer.abort();
+    timer.abort('answered'); // a string reason: abort() alone builds a DOMException
   }
 }
 

@@ -9,7 +9,8 @@ export type StatusClass = 'accepted' | 'rejected' | 'throttled' | 'transient' | 
 /**
  * - 2xx: Regal has the event.
  * - 429: over the account's rate: pause the whole relay, then try again.
- * - 408, 5xx: Regal or the network failed this once: back off and try again.
+ * - 408, 5xx: Regal or the network failed this once: back off (or wait the Retry-After
+ *   it gave) and try again.
  * - 401, 403, 404, 3xx and anything unexpected: the relay is misconfigured (wrong key or
  *   upstream URL). The event is fine, so it is answered `retry` (the browser keeps it until
  *   the site owner fixes the relay) instead of `rejected` (dropped for good); trying again
@@ -86,7 +87,8 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
       if (!again) return retry(reason);
       continue;
     }
-    const delay = backoffDelay(attempt - 1, engine.random);
+    // A 503 may say when to come back (RFC 9110); it concerns this request, not the account.
+    const delay = parseRetryAfter(response?.retryAfter, now) ?? backoffDelay(attempt - 1, engine.random);
     const again = now + delay < deadline;
     engine.report({ ...base, willRetry: again });
     if (!again) return retry(reason);
@@ -98,20 +100,20 @@ type AttemptResult = { response: UpstreamResponse; error?: undefined; reason?: u
 
 /** One request, aborted after `upstreamTimeoutMs` or at the deadline, whichever comes first. */
 async function attemptOnce(engine: Engine, body: string, deadline: number): Promise<AttemptResult> {
-  const timeoutMs = Math.min(engine.upstreamTimeoutMs, deadline - engine.now());
-  const request = new AbortController();
-  const timer = new AbortController();
+  const now = engine.now();
+  const timeoutMs = Math.min(engine.upstreamTimeoutMs, deadline - now);
+  const request = engine.transport(body);
   let timedOut = false;
-  engine.sleep(timeoutMs, timer.signal).then(() => {
+  const timeout = engine.timeouts.watch(now + timeoutMs, () => {
     timedOut = true;
     request.abort();
-  }, ignore);
+  });
   try {
-    return { response: await engine.transport(body, request.signal) };
+    return { response: await request.response };
   } catch (error) {
     return { error, reason: timedOut ? `upstream timed out after ${Math.round(timeoutMs)} ms` : `upstream unreachable: ${describe(error)}` };
   } finally {
-    timer.abort();
+    engine.timeouts.unwatch(timeout);
   }
 }
 
@@ -123,4 +125,3 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-function ignore(): void {}

@@ -1,8 +1,8 @@
-import type { Agent, IncomingMessage, RequestOptions } from 'node:http';
-import { MAX_ERROR_BODY_CHARS, upstreamHeaders, type Transport } from './transport';
+import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { MAX_ERROR_BODY_CHARS, upstreamHeaders, type Transport, type UpstreamResponse } from './transport';
 
 interface NodeHttp {
-  request(options: RequestOptions, callback: (response: IncomingMessage) => void): import('node:http').ClientRequest;
+  request(options: RequestOptions, callback: (response: IncomingMessage) => void): ClientRequest;
   agent: Agent;
 }
 
@@ -23,22 +23,23 @@ interface NodeHttp {
 export function nodeTransport(upstream: string, apiKey: string): Transport {
   const url = new URL(upstream);
   const headers = upstreamHeaders(apiKey);
+  const target = {
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[|\]$/g, ''), // http.request wants IPv6 hosts unbracketed
+    port: url.port || undefined,
+    path: url.pathname + url.search,
+    method: 'POST',
+  };
   let http: NodeHttp | undefined;
   let loading: Promise<NodeHttp> | undefined;
 
-  const send = (lib: NodeHttp, body: string, signal: AbortSignal) =>
-    new Promise<{ status: number; retryAfter: string | null; body: string }>((resolve, reject) => {
-      const request = lib.request(
-        {
-          protocol: url.protocol,
-          hostname: url.hostname.replace(/^\[|\]$/g, ''),
-          port: url.port || undefined,
-          path: url.pathname + url.search,
-          method: 'POST',
-          agent: lib.agent,
-          signal,
-          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        },
+  // No AbortSignal: destroying the request stops it, and a signal per request costs a
+  // listener and an AbortController on the hot path.
+  const send = (lib: NodeHttp, body: string, call: Call) =>
+    new Promise<UpstreamResponse>((resolve, reject) => {
+      if (call.aborted) return reject(abortError());
+      const request = (call.request = lib.request(
+        { ...target, agent: lib.agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
         (response) => {
           const status = response.statusCode ?? 0;
           const retryAfter = headerValue(response.headers['retry-after']);
@@ -59,16 +60,36 @@ export function nodeTransport(upstream: string, apiKey: string): Transport {
           response.on('error', done);
           response.on('close', done);
         },
-      );
+      ));
       request.on('error', reject);
       request.end(body);
     });
 
-  return async (body, signal) => {
-    if (http) return send(http, body, signal);
-    http = await (loading ??= load(url.protocol));
-    return send(http, body, signal);
+  return (body) => {
+    const call: Call = { request: undefined, aborted: false };
+    const response = http
+      ? send(http, body, call)
+      : (loading ??= load(url.protocol)).then((lib) => {
+          http = lib;
+          return send(lib, body, call);
+        });
+    return {
+      response,
+      abort() {
+        call.aborted = true;
+        call.request?.destroy(abortError());
+      },
+    };
   };
+}
+
+interface Call {
+  request: ClientRequest | undefined;
+  aborted: boolean;
+}
+
+function abortError(): Error {
+  return new Error('upstream request aborted');
 }
 
 async function load(protocol: string): Promise<NodeHttp> {

@@ -12,8 +12,14 @@ export interface UpstreamResponse {
   body: string;
 }
 
-/** Posts one JSON body upstream; rejects on network errors and when `signal` aborts. */
-export type Transport = (body: string, signal: AbortSignal) => Promise<UpstreamResponse>;
+/** One request on its way: its answer (rejects on network errors and after `abort`), and how to stop it. */
+export interface UpstreamRequest {
+  readonly response: Promise<UpstreamResponse>;
+  abort(): void;
+}
+
+/** Posts one JSON body upstream. */
+export type Transport = (body: string) => UpstreamRequest;
 
 /** Longest upstream error body kept for a rejection reason. */
 export const MAX_ERROR_BODY_CHARS = 4096;
@@ -29,7 +35,7 @@ export function upstreamHeaders(apiKey: string): Record<string, string> {
  */
 export function fetchTransport(fetchImpl: typeof fetch, upstream: string, apiKey: string): Transport {
   const headers = upstreamHeaders(apiKey);
-  return async (body, signal) => {
+  const send = async (body: string, signal: AbortSignal): Promise<UpstreamResponse> => {
     const response = await fetchImpl(upstream, { method: 'POST', headers, body, signal });
     const ok = response.status >= 200 && response.status < 300;
     let text = '';
@@ -41,5 +47,9 @@ export function fetchTransport(fetchImpl: typeof fetch, upstream: string, apiKey
       // The status is the answer; a body cut short does not change it.
     }
     return { status: response.status, retryAfter: response.headers.get('retry-after'), body: text };
+  };
+  return (body) => {
+    const controller = new AbortController();
+    return { response: send(body, controller.signal), abort: () => controller.abort(new Error('upstream request aborted')) };
   };
 }

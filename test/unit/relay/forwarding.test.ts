@@ -210,6 +210,15 @@ describe('upstream failures', () => {
     expect(errors[1].reason).toBe('upstream unreachable: fetch failed');
   });
 
+  it('waits the Retry-After of a 503 before trying that event again', async () => {
+    const { post, upstream, clock } = setup({ respond: (_, i) => (i === 0 ? status(503, {}, { 'retry-after': '1' }) : ok()) });
+    const t0 = clock.now();
+    const pending = post({ batch: [event('m1')] });
+    await clock.advance(1_000);
+    expect(await json(await pending)).toMatchObject({ accepted: ['m1'] });
+    expect(upstream.calls.map((call) => call.at - t0)).toEqual([0, 1_000]);
+  });
+
   it('retries 408 like a 5xx', async () => {
     const { post, upstream, clock } = setup({ respond: (_, i) => (i === 0 ? status(408) : ok()) });
     const pending = post({ batch: [event('m1')] });
