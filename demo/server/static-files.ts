@@ -37,30 +37,29 @@ export function safeJoin(root: string, urlPath: string): string | undefined {
 }
 
 /**
- * Streams the file at `filePath` if it exists and really lies under `root` (a symlink
- * pointing out of it is refused). Resolves to false when there is nothing to serve, so the
- * caller can fall back or answer 404.
+ * The real path of `filePath` if it is a file that really lies under `root` (a symlink
+ * pointing out of it is refused); undefined when there is nothing to serve.
  */
-export async function serveFile(
+export async function findFile(root: string, filePath: string): Promise<string | undefined> {
+  try {
+    const real = await realpath(filePath);
+    const realRoot = await realpath(root);
+    if (!real.startsWith(realRoot + sep)) return undefined;
+    return (await stat(real)).isFile() ? real : undefined;
+  } catch {
+    return undefined; // missing, unreadable or a broken link
+  }
+}
+
+/** Streams a file found by `findFile`, with its content type; HEAD gets the headers only. */
+export async function sendFile(
   req: IncomingMessage,
   res: ServerResponse,
-  root: string,
-  filePath: string,
-): Promise<boolean> {
-  let real: string;
-  let size: number;
-  try {
-    real = await realpath(filePath);
-    const realRoot = await realpath(root);
-    if (!real.startsWith(realRoot + sep)) return false;
-    const info = await stat(real);
-    if (!info.isFile()) return false;
-    size = info.size;
-  } catch {
-    return false; // missing, unreadable or a broken link: nothing to serve
-  }
+  realPath: string,
+): Promise<void> {
+  const { size } = await stat(realPath);
   res.writeHead(200, {
-    'Content-Type': contentTypeOf(real),
+    'Content-Type': contentTypeOf(realPath),
     'Content-Length': size,
     // The demo rebuilds bundles while it runs: a stale cached bundle would mislead.
     'Cache-Control': 'no-cache',
@@ -68,9 +67,8 @@ export async function serveFile(
   });
   if (req.method === 'HEAD') {
     res.end();
-    return true;
+    return;
   }
   // A client that goes away mid-file rejects the pipeline; nothing is left to answer.
-  await pipeline(createReadStream(real), res).catch(() => undefined);
-  return true;
+  await pipeline(createReadStream(realPath), res).catch(() => undefined);
 }

@@ -11,40 +11,48 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { sendError } from './json-response';
-import { safeJoin, serveFile } from './static-files';
+import { findFile, safeJoin, sendFile } from './static-files';
 
 export interface StaticRoots {
   publicDir: string;
   distDir: string;
 }
 
-/** Serves a page or bundle for GET/HEAD; 404 when there is no such file, 405 otherwise. */
+/** A folder and the file under it (undefined when the path is refused by `safeJoin`). */
+type Candidate = [root: string, file: string | undefined];
+
+/** The files a path may mean, most specific first. */
+function candidatesFor(path: string, { publicDir, distDir }: StaticRoots): Candidate[] {
+  if (path === '/') return [[publicDir, join(publicDir, 'index.html')]];
+  if (path === '/inspector') return [[publicDir, join(publicDir, 'inspector.html')]];
+  if (path === '/regal.min.js') return [[distDir, join(distDir, 'regal.min.js')]];
+  if (path.startsWith('/dist/')) return [[distDir, safeJoin(distDir, path.slice('/dist'.length))]];
+  if (path === '/app' || path.startsWith('/app/')) {
+    return [
+      [publicDir, safeJoin(publicDir, path)],
+      [publicDir, join(publicDir, 'app.html')],
+    ];
+  }
+  return [[publicDir, safeJoin(publicDir, path)]];
+}
+
+/** Serves a page or bundle for GET/HEAD; 404 when there is no such file, else 405. */
 export async function handleStatic(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
   roots: StaticRoots,
 ): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`, {
-      Allow: 'GET, HEAD, OPTIONS',
-    });
+  for (const [root, file] of candidatesFor(url.pathname, roots)) {
+    const found = file === undefined ? undefined : await findFile(root, file);
+    if (found === undefined) continue;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const message = `${req.method} is not allowed on ${url.pathname}; use GET`;
+      sendError(res, 405, 'method_not_allowed', message, { Allow: 'GET, HEAD, OPTIONS' });
+      return;
+    }
+    await sendFile(req, res, found);
     return;
   }
-  const { publicDir, distDir } = roots;
-  const path = url.pathname;
-  const candidates: Array<[root: string, file: string | undefined]> = [];
-  if (path === '/') candidates.push([publicDir, join(publicDir, 'index.html')]);
-  else if (path === '/inspector') candidates.push([publicDir, join(publicDir, 'inspector.html')]);
-  else if (path === '/regal.min.js') candidates.push([distDir, join(distDir, 'regal.min.js')]);
-  else if (path.startsWith('/dist/')) candidates.push([distDir, safeJoin(distDir, path.slice(5))]);
-  else if (path === '/app' || path.startsWith('/app/')) {
-    candidates.push([publicDir, safeJoin(publicDir, path)]);
-    candidates.push([publicDir, join(publicDir, 'app.html')]);
-  } else candidates.push([publicDir, safeJoin(publicDir, path)]);
-
-  for (const [root, file] of candidates) {
-    if (file !== undefined && (await serveFile(req, res, root, file))) return;
-  }
-  sendError(res, 404, 'not_found', `Nothing at ${path}`);
+  sendError(res, 404, 'not_found', `Nothing at ${url.pathname}`);
 }
