@@ -61,7 +61,7 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
       if (!(await engine.pacer.take(deadline))) {
         return retry(engine.pacer.pauseLeft() > 0 ? 'upstream asked to pause (429) past forwardTimeoutMs' : 'rate limit queue longer than forwardTimeoutMs');
       }
-      result = await attemptOnce(engine, body, deadline);
+      result = await attemptOnce(engine, body);
     } finally {
       engine.slots.release();
     }
@@ -98,13 +98,21 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
 
 type AttemptResult = { response: UpstreamResponse; error?: undefined; reason?: undefined } | { response?: undefined; error: unknown; reason: string };
 
-/** One request, aborted after `upstreamTimeoutMs` or at the deadline, whichever comes first. */
-async function attemptOnce(engine: Engine, body: string, deadline: number): Promise<AttemptResult> {
-  const now = engine.now();
-  const timeoutMs = Math.min(engine.upstreamTimeoutMs, deadline - now);
+/**
+ * One request, aborted after `upstreamTimeoutMs`.
+ *
+ * Not at the batch deadline: the batch is answered then (`retry` for this event), but the
+ * request runs on, and a resend of the event joins it (see forward-once) instead of sending
+ * a second copy. Aborting it instead could leave an event that Regal recorded but whose 200
+ * the relay never saw, and the resend would record it twice (seen in the fault-injection
+ * integration test on a loaded machine).
+ */
+async function attemptOnce(engine: Engine, body: string): Promise<AttemptResult> {
+  const timeoutMs = engine.upstreamTimeoutMs;
+  const started = engine.now();
   const request = engine.transport(body);
   let timedOut = false;
-  const timeout = engine.timeouts.watch(now + timeoutMs, () => {
+  const timeout = engine.timeouts.watch(started + timeoutMs, () => {
     timedOut = true;
     request.abort();
   });

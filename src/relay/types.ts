@@ -73,7 +73,11 @@ export interface RelayOptions {
    * finished by then are answered as `retry` (the browser sends them again later).
    */
   forwardTimeoutMs?: number;
-  /** Timeout of one upstream request in ms (capped by what is left of the budget). Default 5 000. */
+  /**
+   * Timeout of one upstream request in ms. Default 5 000. A request still running when
+   * the batch's budget ends is not cut short: its event is answered `retry`, and a resend
+   * waits for this request's outcome rather than sending the event a second time.
+   */
   upstreamTimeoutMs?: number;
   /** Where forwarded messageIds are remembered. Default: `createMemoryDedupeStore()`. */
   dedupe?: DedupeStore;

@@ -262,8 +262,30 @@ describe('upstream failures', () => {
     await clock.advance(1);
     expect(await json(await pending)).toEqual({ accepted: [], rejected: [], retry: ['m1'] });
     expect(upstream.calls.map((call) => call.at - t0)).toEqual([0, 4_100, 8_300]);
+    // The request in flight at the deadline runs to its own timeout, and no other follows.
+    expect(upstream.calls[2].signal?.aborted).toBe(false);
+    await clock.advance(2_300);
     expect(upstream.calls.every((call) => call.signal?.aborted)).toBe(true);
-    expect(errors.map((info) => info.reason)).toEqual(['upstream timed out after 4000 ms', 'upstream timed out after 4000 ms', 'upstream timed out after 1700 ms']);
+    await clock.advance(10_000);
+    expect(upstream.calls).toHaveLength(3);
+    expect(errors.map((info) => [info.reason, info.willRetry])).toEqual([
+      ['upstream timed out after 4000 ms', true],
+      ['upstream timed out after 4000 ms', true],
+      ['upstream timed out after 4000 ms', false],
+    ]);
+  });
+
+  it('makes a resend wait for a request still in flight from a batch answered retry, instead of sending a copy', async () => {
+    const slow = deferred<Response>();
+    const { post, upstream, clock } = setup({ respond: () => slow.promise, forwardTimeoutMs: 1_000 });
+    const first = post({ batch: [event('m1')] });
+    await clock.advance(1_000);
+    expect(await json(await first)).toMatchObject({ retry: ['m1'] });
+    const resend = post({ batch: [event('m1')] });
+    await clock.advance(100);
+    slow.resolve(ok()); // Regal had it all along
+    expect(await json(await resend)).toMatchObject({ accepted: ['m1'] });
+    expect(upstream.calls).toHaveLength(1);
   });
 
   it('answers at the deadline even while events still wait for a concurrency slot', async () => {
