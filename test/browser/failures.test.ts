@@ -20,6 +20,7 @@ import {
   startHarness,
   stats,
   type Harness,
+  type StoredEvent,
   type Visitor,
 } from './harness';
 
@@ -67,10 +68,14 @@ describeInBrowser('failures around the library', () => {
     await context.unroute('**/regal');
     h.blockRelay(false);
     await page.reload(); // a new page load retries what is stored
-    const events = await h.waitForEvents((e) => e.some((x) => x.name === 'Lead Form Submitted'), 30_000);
+    // Everything: the landing view and click, the form, the thank-you view made while
+    // blocked, and the one of the reload.
+    const thanksViews = (e: StoredEvent[]) => e.filter((x) => x.name === 'Page Viewed' && (x.properties as { path: string }).path === '/thanks.html');
+    const events = await h.waitForEvents((e) => e.some((x) => x.name === 'Lead Form Submitted') && thanksViews(e).length >= 2, 30_000);
     const order = names(events);
     expect(order.slice(0, 2), describeEvents(events)).toEqual(['Page Viewed', 'CTA Clicked']);
     expect(order).toContain('Lead Form Submitted');
+    await page.waitForFunction(() => (window as any).regal.stats().queued === 0);
     for (const event of events) expect(event.traits.phones?.[0]?.phoneNumber).toBe('+14155550177');
     expect(visitor.problems.filter((p) => !isBlockedRequestLog(p, '/regal'))).toEqual([]);
   });
