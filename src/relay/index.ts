@@ -7,6 +7,14 @@
  * request, with the key, within Regal's rate limit, never forwarding the same messageId
  * twice, and answers which events were accepted, rejected, or should be sent again.
  *
+ * The answer to a batch is 200 with a `RelayResult` in which every messageId of the batch
+ * appears exactly once: `accepted` (Regal has it, now or from an earlier send), `rejected`
+ * (final, with a reason such as `batch[2]: traits: ...` or `upstream 400: ...`) or `retry`
+ * (not finished within `forwardTimeoutMs`, or Regal unavailable: send it again later, in
+ * order). An event without a string messageId is `rejected` under `''`. Other answers are
+ * errors `{message, code}`: 400 (malformed JSON or envelope), 403 (origin), 405, 413 (body
+ * or batch too large), 415 (content type), 500 (internal; never a thrown exception).
+ *
  * @example
  * // node:http
  * import http from 'node:http'
