@@ -7,10 +7,10 @@
  */
 
 // The query parameters we keep: UTM campaign tags, then the ad networks' click ids (Google
-// Ads x3, Meta, Microsoft, TikTok, LinkedIn, X, Google Display & Video 360).
-const PARAMS =
-  'utm_source utm_medium utm_campaign utm_term utm_content utm_id ' +
-  'gclid gbraid wbraid fbclid msclkid ttclid li_fat_id twclid dclid';
+// Ads x3, Meta, Microsoft, TikTok, LinkedIn, X, Google Display & Video 360): utm_source,
+// utm_medium, utm_campaign, utm_term, utm_content, utm_id, gclid, gbraid, wbraid, fbclid,
+// msclkid, ttclid, li_fat_id, twclid, dclid. A regex: the smallest form of the list.
+const PARAMS = /^(utm_(source|medium|campaign|term|content|id)|[gw]braid|(g|fb|tt|tw|d)clid|msclkid|li_fat_id)$/;
 
 /** One visit that brought the visitor to the site. */
 export interface Touch {
@@ -29,15 +29,16 @@ export interface Touches {
   last: Touch;
 }
 
+/** The URL, or undefined when it does not parse. */
+const parse = (url: string) => {
+  try {
+    return new URL(url);
+  } catch {}
+};
+
 // Host without a leading "www.", so example.com and www.example.com are one site; '' when
 // the URL does not parse.
-const site = (url: string) => {
-  try {
-    return new URL(url).hostname.replace(/^www\./, '');
-  } catch {
-    return '';
-  }
-};
+const site = (url: string) => (parse(url)?.hostname || '').replace(/^www\./, '');
 
 /**
  * Read the attribution of the current page load: the UTM parameters and click ids in
@@ -51,15 +52,12 @@ const site = (url: string) => {
  */
 export function parseAttribution(url: string, referrer: string, landingPage: string, now: string): Touch {
   const params: Record<string, string> = {};
-  try {
-    new URL(url).searchParams.forEach((value, name) => {
-      name = name.toLowerCase();
-      value = value.trim().slice(0, 300);
-      if (value && !params[name] && PARAMS.split(' ').includes(name)) params[name] = value;
-    });
-  } catch {
-    // Not a URL: no parameters.
-  }
+  // Not a URL: no parameters.
+  parse(url)?.searchParams.forEach((value, name) => {
+    name = name.toLowerCase();
+    value = value.trim().slice(0, 300);
+    if (value && !params[name] && PARAMS.test(name)) params[name] = value;
+  });
   const ref = site(referrer);
   return { params, landingPage, referrer: ref && ref != site(url) ? referrer : '', timestamp: now };
 }
@@ -94,16 +92,14 @@ export function mergeTouches(stored: Touches | null | undefined, current: Touch)
  */
 export function attributionTraits(touches: Touches | null | undefined): Record<string, string> {
   const traits: Record<string, string> = {};
-  if (!touches) return traits;
-  for (const [prefix, touch] of [['firstTouch', touches.first], ['lastTouch', touches.last]] as const) {
-    if (!touch) continue;
-    const { params, ...rest } = touch;
+  for (const touch of ['first', 'last'] as const) {
+    const { params, ...rest } = (touches && touches[touch]) || ({} as Touch);
     const fields: Record<string, string> = { ...params, ...rest };
     for (const name in fields) {
       // A click id keeps its name (the last touch's wins); the rest get the touch's prefix:
       // utm_source → firstTouchUtmSource, landingPage → firstTouchLandingPage.
       const clickId = params && name in params && !name.startsWith('utm_');
-      if (fields[name]) traits[clickId ? name : prefix + name.replace(/(^|_)([a-z])/g, (_, _sep, c) => c.toUpperCase())] = fields[name];
+      if (fields[name]) traits[clickId ? name : touch + 'Touch' + name.replace(/(^|_)([a-z])/g, (_, _sep, c) => c.toUpperCase())] = fields[name];
     }
   }
   return traits;

@@ -20,8 +20,8 @@ export function stampOptIn(
   optIn: boolean | Partial<OptInState & { text?: string }> | undefined,
   at: { timestamp: string; source: string },
 ): OptInState | undefined {
-  const state = typeof optIn == 'boolean' ? { subscribed: optIn } : optIn;
-  return state && typeof state == 'object'
-    ? { ...state, timestamp: state.timestamp || at.timestamp, source: state.source || at.source }
+  if (typeof optIn == 'boolean') optIn = { subscribed: optIn };
+  return optIn && typeof optIn == 'object'
+    ? { ...optIn, timestamp: optIn.timestamp || at.timestamp, source: optIn.source || at.source }
     : undefined;
 }

@@ -12,8 +12,5 @@
  */
 export function normalizeEmail(input: string): string | null {
   const s = typeof input == 'string' ? input.trim() : '';
-  const at = s.indexOf('@');
-  return s.length <= 254 && /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(s)
-    ? s.slice(0, at) + s.slice(at).toLowerCase()
-    : null;
+  return s.length <= 254 && /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(s) ? s.replace(/@.+/, (domain) => domain.toLowerCase()) : null;
 }

@@ -46,19 +46,19 @@ export function normalizePhone(input: string, defaultCountry = 'US'): string | n
   // \s covers the no-break space and \u2010-\u2015 the Unicode dashes of copy-pasted numbers.
   if (!/^\+?[\d\s().\/\u2010-\u2015-]+$/.test(s)) return null;
   let digits = s.replace(/\D/g, '');
-  const intl = s[0] == '+' || digits.slice(0, 2) == '00';
+  const intl = s[0] == '+' || /^00/.test(digits);
   if (s[0] != '+' && intl) digits = digits.slice(2);
 
-  const table = COUNTRIES.split('|').map((row) => row.split(' '));
-  const country = intl
-    ? table.find((row) => digits.startsWith(row[0])) // calling codes are prefix-free
-    : table.find((row) => row.slice(3).includes(String(defaultCountry).toUpperCase()));
+  const country = COUNTRIES.split('|')
+    .map((row) => row.split(' '))
+    // Calling codes are prefix-free, so the first that starts the number is its code.
+    .find((row) => (intl ? digits.startsWith(row[0]) : row.includes(String(defaultCountry).toUpperCase(), 3)));
   if (!country) return intl && /^[1-9]\d{7,14}$/.test(digits) ? '+' + digits : null;
 
   const [code, min, max] = country;
   let national = intl ? digits.slice(code.length) : digits;
-  const trunk = code == '1' ? '1' : code == '39' ? '' : '0';
-  if (trunk && national[0] == trunk) national = national.slice(1);
+  // The trunk prefix: 1 in the NANP, none in Italy, 0 elsewhere.
+  if (national[0] == (code == '1' ? '1' : code == '39' ? '' : '0')) national = national.slice(1);
   const ok = national.length >= +min && national.length <= +max && (code != '1' || national[0] > '1');
   return ok ? '+' + code + national : null;
 }
