@@ -1,7 +1,7 @@
 /**
  * Regal's limit: 300 requests per second per account, 429 beyond. Modelled as a token
- * bucket per API key whose capacity (the burst) equals the per-second rate, refilled
- * continuously. The limit is read on every call, so lowering it (a fault) takes effect at
+ * bucket per API key whose capacity (the burst) equals the per-second rate (at least 1),
+ * refilled continuously. The limit is read on every call, so lowering it (a fault) takes effect at
  * once: a full bucket is capped to the new capacity.
  */
 
@@ -26,9 +26,11 @@ export function createRateLimiter(now: () => number): RateLimiter {
   return {
     take(key, limitPerSecond) {
       const rate = Math.max(limitPerSecond, Number.MIN_VALUE);
+      // Below 1/s the burst is still one request, or the bucket could never hold a token.
+      const capacity = Math.max(1, rate);
       const t = now();
-      const bucket = buckets.get(key) ?? { tokens: rate, at: t };
-      bucket.tokens = Math.min(rate, bucket.tokens + ((t - bucket.at) / 1000) * rate);
+      const bucket = buckets.get(key) ?? { tokens: capacity, at: t };
+      bucket.tokens = Math.min(capacity, bucket.tokens + ((t - bucket.at) / 1000) * rate);
       bucket.at = t;
       buckets.set(key, bucket);
       if (bucket.tokens >= 1) {
