@@ -28,7 +28,8 @@
  * `src`, which `script-src 'self'` allows when the file is on your origin.
  *
  * Plain ES5 on purpose: it runs before anything else, in whatever browser visits.
- * The third argument is where the library lives; change it if you host it elsewhere.
+ * `src` (the third argument; inlined as `o.src="/regal.min.js"` in the minified text) is
+ * where the library lives: change that string if you host the file elsewhere.
  */
 (function (w, d, src) {
   var regal = (w.regal = w.regal || []);
