@@ -67,6 +67,26 @@ const TRAITS =
 const attr = (el: Element, name: string) => el.getAttribute(name) || '';
 const valueOf = (el: Field) => (el.value || '').trim();
 const controls = (form: HTMLFormElement) => [...form.elements] as Field[];
+const noop = () => {};
+
+/** `fn`, made unable to throw: what it throws gives `fallback`. Nothing here throws into the
+ * page: a bug or a hostile page costs the event, never the visitor's submit. */
+const safe =
+  <A extends unknown[], R>(fn: (...args: A) => R, fallback?: R) =>
+  (...args: A): R => {
+    try {
+      return fn(...args);
+    } catch {
+      return fallback!;
+    }
+  };
+
+/** Hears `target`'s submits in the capture phase (before the page's own handlers, which may
+ * stop propagation); returns the function that stops. */
+const onSubmit = (target: EventTarget, handler: (e: Event) => void) => {
+  target.addEventListener('submit', handler, true);
+  return () => target.removeEventListener('submit', handler, true);
+};
 
 // Never read, whatever the markup says: passwords, payment cards, one-time codes, identity
 // and bank numbers. ssn and pin must be whole words ("businessName", "shipping" are fine),
@@ -79,73 +99,40 @@ const isSecret = (el: Field) =>
   );
 
 /**
- * The trait a field fills and the strength of that guess (lower wins): 0 an explicit
- * `data-regal-trait`, 1 its autocomplete token, 2 its type (tel, email), 3 its name or id.
- * Hidden fields count only when marked.
+ * Each trait's field: the strongest guess with a value; among equals the first (so a
+ * "confirm email" field after the email field is never the one read). The strength (lower
+ * wins): 0 `options.fields`, 1 an explicit `data-regal-trait`, 2 the autocomplete token,
+ * 3 the type (tel, email), 4 the name or id. Hidden fields count only when marked.
  */
-function guess(el: Field, table: Map<string, string>): [string, number] | undefined {
-  const marked = attr(el, 'data-regal-trait');
-  if (marked) return [marked, 0];
-  if (el.type == 'hidden') return;
-  const byName = (s: string) => table.get(s.toLowerCase().replace(/^.*\[|[^a-z]|^your/g, ''));
-  const guesses = [
-    table.get(attr(el, 'autocomplete').trim().split(/\s+/).pop()!), // "shipping postal-code"
-    el.type == 'tel' ? 'phone' : el.type == 'email' ? 'email' : '',
-    byName(el.name) || byName(el.id),
-  ];
-  const rank = guesses.findIndex(Boolean);
-  return rank < 0 ? undefined : [guesses[rank]!, rank + 1];
-}
-
-/** Each trait's field: the strongest guess with a value; among equals the first (so a
- * "confirm email" field after the email field is never the one read). */
 function discover(form: HTMLFormElement, fields: Record<string, string> = {}) {
-  const table = new Map<string, string>();
+  const table = new Map<string | null, string>();
   for (const group of TRAITS.split('|')) {
     const [trait, names] = group.split(':');
     for (const name of names.split(' ')) table.set(name, trait);
   }
-  const overrides = new Map<Element, string>();
+  const byName = (s: string) => table.get(s.toLowerCase().replace(/^.*\[|[^a-z]|^your/g, ''));
+  const overrides = new Map<Element | null, string>();
   for (const trait in fields) {
     const ref = fields[trait];
-    let el: Element | null | undefined = controls(form).find((c) => c.name == ref);
-    try {
-      el ||= form.querySelector(ref);
-    } catch {
-      // Not a valid selector: not found.
-    }
-    if (el) overrides.set(el, trait);
+    // By name, else by selector (one that is not valid finds nothing).
+    overrides.set(controls(form).find((c) => c.name == ref) || safe(() => form.querySelector(ref))(), trait);
   }
   const found = new Map<string, [number, Field]>();
   for (const el of controls(form)) {
     if (isSecret(el) || /^(checkbox|radio|submit|button|reset|file|image)$/.test(el.type)) continue;
-    const override = overrides.get(el);
-    const hit = override ? ([override, -1] as [string, number]) : guess(el, table);
-    const prev = hit && found.get(hit[0]);
-    if (hit && valueOf(el) && (!prev || hit[1] < prev[0])) found.set(hit[0], [hit[1], el]);
+    const guesses = [overrides.get(el), attr(el, 'data-regal-trait')];
+    if (el.type != 'hidden')
+      guesses.push(
+        table.get(attr(el, 'autocomplete').trim().split(/\s+/).pop()!), // "shipping postal-code"
+        el.type == 'tel' ? 'phone' : el.type == 'email' ? 'email' : '',
+        byName(el.name) || byName(el.id),
+      );
+    const rank = guesses.findIndex(Boolean);
+    const trait = guesses[rank]!;
+    const prev = found.get(trait);
+    if (rank >= 0 && valueOf(el) && (!prev || rank < prev[0])) found.set(trait, [rank, el]);
   }
   return found;
-}
-
-/** The opt-ins of the form's consent boxes, as the keys of a phone and an email entry. */
-function consents(form: HTMLFormElement, recordUnchecked: boolean | undefined, at: { timestamp: string; source: string }) {
-  const phone: Record<string, OptInState> = {};
-  const email: Record<string, OptInState> = {};
-  for (const el of controls(form)) {
-    const channels = attr(el, 'data-regal-consent').toLowerCase();
-    // Some forms carry consent given on an earlier step as a hidden input.
-    const checked = el.type == 'hidden' ? /^(true|1|yes)$/i.test(el.value) : (el as HTMLInputElement).checked;
-    if (!channels || !(checked || recordUnchecked)) continue;
-    const label = el.labels && el.labels[0]; // label[for=id] or a wrapping label
-    const text = attr(el, 'data-regal-consent-text') || (label && label.textContent!.replace(/\s+/g, ' ').trim());
-    for (const channel of channels.split(/[\s,]+/)) {
-      const target = channel == 'email' ? email : channel == 'sms' || channel == 'voice' ? phone : null;
-      const key = channel + 'OptIn';
-      // A checked box wins over an unchecked one for the same channel.
-      if (target && (checked || !target[key])) target[key] = stampOptIn(text ? { subscribed: checked, text } : { subscribed: checked }, at)!;
-    }
-  }
-  return { phone, email };
 }
 
 // Each form's trackForm binding, so that a form is captured once: binding it again
@@ -215,44 +202,49 @@ const handled = new WeakSet<Event>();
  * @example
  * trackForm('#quote', { event: 'Quote Requested', include: ['product'] }, regal)
  */
-export function trackForm(
-  target: HTMLFormElement | string,
-  options: TrackFormOptions,
-  client: FormClient,
-  env: FormEnv = {},
-): () => void {
-  try {
+export const trackForm = safe(
+  (target: HTMLFormElement | string, options: TrackFormOptions, client: FormClient, env: FormEnv = {}): (() => void) => {
     const form = typeof target == 'string' ? (env.document || document).querySelector<HTMLFormElement>(target) : target;
-    if (!form) return () => {};
-    const onSubmit = (e: Event) => {
-      try {
-        submitted(form, e, options || {}, client, env);
-      } catch {
-        // A bug or a hostile page must not break the visitor's submit.
-      }
-    };
+    if (!form) return noop;
+    const off = onSubmit(
+      form,
+      safe((e) => submitted(form, e, options || {}, client, env)),
+    );
     const stop = () => {
       if (bound.get(form) == stop) bound.delete(form);
-      form.removeEventListener('submit', onSubmit, true);
+      off();
     };
-    const previous = bound.get(form);
-    if (previous) previous();
+    bound.get(form)?.();
     bound.set(form, stop);
-    form.addEventListener('submit', onSubmit, true);
     return stop;
-  } catch {
-    return () => {};
-  }
-}
+  },
+  noop,
+);
 
 function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, client: FormClient, env: FormEnv) {
   const location = form.ownerDocument.location;
-  const stamp = { timestamp: (env.now ? env.now() : new Date()).toISOString(), source: location.href };
+  const at = { timestamp: (env.now ? env.now() : new Date()).toISOString(), source: location.href };
   const event = options.event || 'Form Submitted';
-  const optIns = consents(form, options.recordUnchecked, stamp);
+
+  // The opt-ins of the form's consent boxes, by the trait (phone, email) they go on.
+  const optIns: Record<string, Record<string, OptInState>> = { phone: {}, email: {} };
+  for (const el of controls(form)) {
+    const channels = attr(el, 'data-regal-consent').toLowerCase();
+    // Some forms carry consent given on an earlier step as a hidden input.
+    const checked = el.type == 'hidden' ? /^(true|1|yes)$/i.test(el.value) : (el as HTMLInputElement).checked;
+    if (!channels || !(checked || options.recordUnchecked)) continue;
+    const label = el.labels && el.labels[0]; // label[for=id] or a wrapping label
+    const text = attr(el, 'data-regal-consent-text') || (label && label.textContent!.replace(/\s+/g, ' ').trim());
+    for (const channel of channels.split(/[\s,]+/)) {
+      const target = optIns[channel == 'email' ? 'email' : /^(sms|voice)$/.test(channel) ? 'phone' : ''];
+      const key = channel + 'OptIn';
+      // A checked box wins over an unchecked one for the same channel.
+      if (target && (checked || !target[key])) target[key] = stampOptIn(text ? { subscribed: checked, text } : { subscribed: checked }, at)!;
+    }
+  }
+
   const found = discover(form, options.fields);
   const traits: IdentifyTraits & { address?: Record<string, string> } = {};
-
   for (const [trait, [, el]] of found) {
     const raw = valueOf(el);
     if (trait == 'phone' || trait == 'email') {
@@ -260,14 +252,10 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
       const value = isPhone ? normalizePhone(raw, client.defaultCountry) : normalizeEmail(raw);
       if (!value) {
         const what = isPhone ? 'phone number' : 'email address';
-        const code = isPhone ? 'invalid_phone' : 'invalid_email';
+        const code = ('invalid_' + trait) as 'invalid_phone';
         const message = 'Please enter a valid ' + what + '.';
-        client.reportError(
-          code,
-          `"${event}" not sent: invalid ${what}` + (isPhone ? ` (defaultCountry ${client.defaultCountry})` : ''),
-          raw,
-        );
-        if (options.onInvalid) options.onInvalid({ code, message, field: el });
+        client.reportError(code, `"${event}" not sent: invalid ${what}` + (isPhone ? ` (defaultCountry ${client.defaultCountry})` : ''), raw);
+        options.onInvalid?.({ code, message, field: el });
         if (options.validity) {
           el.setCustomValidity(message);
           el.reportValidity();
@@ -277,8 +265,7 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
         if (options.blockInvalid) e.preventDefault();
         return;
       }
-      if (isPhone) traits.phones = [{ phoneNumber: value, isPrimary: true, ...optIns.phone }];
-      else traits.emails = [{ emailAddress: value, isPrimary: true, ...optIns.email }];
+      traits[trait + 's'] = [{ [isPhone ? 'phoneNumber' : 'emailAddress']: value, isPrimary: true, ...optIns[trait] }];
     } else if (trait.startsWith('address.')) (traits.address ||= {})[trait.slice(8)] = raw;
     else if (!/^(phones|emails|address)$/.test(trait)) traits[trait] = raw; // those need objects
   }
@@ -296,19 +283,15 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
     formName: attr(form, 'name') || undefined,
     pagePath: location.pathname,
   };
-  const read = new Set([...found.values()].map((hit) => hit[1]));
+  const read = [...found.values()].map((hit) => hit[1]);
   for (const name of options.include || []) {
     const el = controls(form).find(
-      (c) => c.name == name && !read.has(c) && !isSecret(c) && (!/^(checkbox|radio)$/.test(c.type) || (c as HTMLInputElement).checked),
+      (c) => c.name == name && !read.includes(c) && !isSecret(c) && ((c as HTMLInputElement).checked || !/^(checkbox|radio)$/.test(c.type)),
     );
     if (el) properties[name] = el.value;
   }
-  try {
-    const extra = options.properties;
-    Object.assign(properties, typeof extra == 'function' ? extra(form) : extra);
-  } catch {
-    // The page's properties function failed: send the event without its properties.
-  }
+  // The page's properties function may fail: the event then goes without its properties.
+  safe(() => Object.assign(properties, typeof options.properties == 'function' ? options.properties(form) : options.properties))();
 
   const submitter = (e as SubmitEvent).submitter;
   const isStep = form.hasAttribute('data-regal-step') || (submitter && submitter.hasAttribute('data-regal-step'));
@@ -331,26 +314,16 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
  * <form data-regal-form="Demo Requested">...</form>
  * watchDeclarativeForms(regal)
  */
-export function watchDeclarativeForms(
-  client: FormClient,
-  root: Document | Element = document,
-  options: TrackFormOptions = {},
-  env: FormEnv = {},
-): () => void {
-  const onSubmit = (e: Event) => {
-    const form = e.target as HTMLFormElement;
-    try {
-      if (handled.has(e) || bound.has(form) || !form.matches('form[data-regal-form]')) return;
-      handled.add(e);
-      submitted(form, e, { ...options, event: attr(form, 'data-regal-form') || options.event }, client, env);
-    } catch {
-      // As in trackForm: never into the page.
-    }
-  };
-  try {
-    root.addEventListener('submit', onSubmit, true);
-    return () => root.removeEventListener('submit', onSubmit, true);
-  } catch {
-    return () => {};
-  }
-}
+export const watchDeclarativeForms = safe(
+  (client: FormClient, root: Document | Element = document, options: TrackFormOptions = {}, env: FormEnv = {}): (() => void) =>
+    onSubmit(
+      root,
+      safe((e) => {
+        const form = e.target as HTMLFormElement;
+        if (handled.has(e) || bound.has(form) || !form.matches('form[data-regal-form]')) return;
+        handled.add(e);
+        submitted(form, e, { ...options, event: attr(form, 'data-regal-form') || options.event }, client, env);
+      }),
+    ),
+  noop,
+);
