@@ -205,6 +205,17 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   let readyPromise: Promise<void> | undefined;
   const ready = () => (readyPromise ||= load());
 
+  /** Runs `fn` now if storage has loaded, else right after, in call order. Never throws. */
+  const ordered = (fn: () => void) => {
+    const safe = () => {
+      try {
+        fn();
+      } catch {}
+    };
+    if (loaded) safe();
+    else early.push(safe), ready();
+  };
+
   /**
    * Runs a call once storage has loaded (in call order), stores the event it builds, and
    * returns the call's result. `build` returns the event, or throws a RegalError.
@@ -239,8 +250,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
         done((e as RegalError).name == 'RegalError' ? (e as RegalError) : regalError('internal', String(e)));
       }
     };
-    if (loaded) run();
-    else early.push(run), ready();
+    ordered(run);
     return stored;
   };
 
@@ -359,18 +369,20 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       });
     },
 
-    async reset() {
-      try {
-        await ready();
-        const old = identity.anonymousId;
-        const left = queue.list().filter((r) => r.held && r.anon == old);
-        if (left.length) {
-          queue.remove(left);
-          onDrop('reset', left);
-        }
-        identity = { anonymousId: uuid(), userId: null, traits: {}, optedOut: identity.optedOut, updatedAt: 0 };
-        await saveIdentity();
-      } catch {}
+    reset() {
+      // In call order like every other call: a page() right after reset() is the new visitor's.
+      return new Promise<void>((resolve) =>
+        ordered(() => {
+          const old = identity.anonymousId;
+          const left = queue.list().filter((r) => r.held && r.anon == old);
+          if (left.length) {
+            queue.remove(left);
+            onDrop('reset', left);
+          }
+          identity = { anonymousId: uuid(), userId: null, traits: {}, optedOut: identity.optedOut, updatedAt: 0 };
+          saveIdentity().then(resolve);
+        }),
+      );
     },
 
     async flush(flushOptions) {
@@ -395,19 +407,21 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     },
 
     optOut() {
-      optedOut = true;
-      identity.optedOut = true;
-      // Not tracking means not keeping what was tracked either.
-      const all = queue.list();
-      if (all.length) queue.remove(all), onDrop('opted-out', all);
-      if (loaded) saveIdentity();
+      ordered(() => {
+        optedOut = identity.optedOut = true;
+        // Not tracking means not keeping what was tracked either.
+        const all = queue.list();
+        if (all.length) queue.remove(all), onDrop('opted-out', all);
+        saveIdentity();
+      });
     },
 
     optIn() {
-      optedOut = false;
-      identity.optedOut = false;
-      if (loaded) saveIdentity();
-      optOutBuffer.splice(0).forEach((run) => run());
+      ordered(() => {
+        optedOut = identity.optedOut = false;
+        saveIdentity();
+        optOutBuffer.splice(0).forEach((run) => run());
+      });
     },
 
     destroy() {

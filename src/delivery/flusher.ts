@@ -63,6 +63,9 @@ export function createFlusher(d: FlusherDeps): Flusher {
   let failures = 0;
   let networkFailures = 0;
   const sending = new Set<string>();
+  // Batches shrink while the endpoint struggles (fewer events to resend when a batch is
+  // only partly taken) and grow back after each clean answer.
+  let batchEvents = d.limits.maxEvents;
 
   const schedule = (delayMs: number) => {
     if (stopped) return;
@@ -79,6 +82,7 @@ export function createFlusher(d: FlusherDeps): Flusher {
 
   const pause = (status: number, retryAfterMs: number | undefined, count: number) => {
     failures++;
+    batchEvents = Math.ceil(batchEvents / 2);
     networkFailures = status ? 0 : networkFailures + 1;
     const wait = Math.max(retryAfterMs || 0, backoffDelay(failures, d.random, networkFailures));
     pauseUntil = Math.max(pauseUntil, d.now() + wait);
@@ -91,6 +95,7 @@ export function createFlusher(d: FlusherDeps): Flusher {
     if (verdict == 'retry') return pause(outcome.status, outcome.retryAfterMs, batch.length);
     if (verdict == 'drop') return d.queue.remove(batch), d.rejected(batch, outcome.status, `HTTP ${outcome.status}`);
     failures = networkFailures = 0;
+    batchEvents = Math.min(d.limits.maxEvents, batchEvents * 2);
     const result: RelayResult | undefined = outcome.result;
     if (!result) return d.queue.remove(batch), d.delivered(batch);
     const byId = new Map(batch.map((r) => [r.event.messageId, r]));
@@ -120,7 +125,7 @@ export function createFlusher(d: FlusherDeps): Flusher {
       while (!stopped && isOnline()) {
         if (pauseUntil > d.now()) break;
         const sendable = d.queue.list().filter((r) => !r.held && d.queue.isStored(r) && !sending.has(r.key));
-        const batch = running.size < MAX_IN_FLIGHT ? nextBatch(sendable, d.limits, busy) : [];
+        const batch = running.size < MAX_IN_FLIGHT ? nextBatch(sendable, { maxEvents: batchEvents, maxBytes: d.limits.maxBytes }, busy) : [];
         if (!batch.length) {
           if (!running.size) break;
           await Promise.race(running);

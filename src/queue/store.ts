@@ -37,7 +37,7 @@ const OPEN_TIMEOUT_MS = 5000;
  */
 export function resilientStore(name: string, onFallback: (cause: unknown) => void): KeyValueStore {
   let idb: UseStore | undefined;
-  let fallback: KeyValueStore | undefined = typeof indexedDB == 'undefined' ? memoryStore() : undefined;
+  let fallback: KeyValueStore | undefined = hasIndexedDB() ? undefined : memoryStore();
 
   const run = async <T>(op: (s: UseStore) => Promise<T>, onMemory: (m: KeyValueStore) => Promise<T>): Promise<T> => {
     for (let attempt = 0; !fallback && attempt < 2; attempt++) {
@@ -65,6 +65,15 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
     setMany: (items) => run((s) => setMany(items, s), (m) => m.setMany(items)),
     delMany: (keys) => run((s) => delMany(keys, s), (m) => m.delMany(keys)),
   };
+}
+
+// Reading `indexedDB` itself throws a SecurityError in sandboxed iframes and opaque origins.
+function hasIndexedDB(): boolean {
+  try {
+    return !!indexedDB;
+  } catch {
+    return false;
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {

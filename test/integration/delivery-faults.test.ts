@@ -24,14 +24,25 @@ let relayServer: Server;
 let relayUrl: string;
 let dataDir: string;
 let relayRequests = 0;
+const browserSends = new Map<string, number>();
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'regal-faults-'));
   reference = await startReferenceServer({ port: 0, dataDir, quiet: true });
   const handler = toNodeHandler(createRelay({ apiKey: reference.apiKey, upstream: `${reference.url}/events`, allowedOrigins: '*', forwardTimeoutMs: 4000 }));
+  // Reads each batch on its way in, to count what the browser sent (and sent again).
   relayServer = createServer((req, res) => {
     relayRequests++;
-    handler(req, res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      try {
+        for (const e of JSON.parse(body).batch) browserSends.set(e.messageId, (browserSends.get(e.messageId) || 0) + 1);
+      } catch {}
+      (req as any).body = body;
+      handler(req, res);
+    });
   });
   await new Promise<void>((r) => relayServer.listen(0, '127.0.0.1', r));
   relayUrl = `http://127.0.0.1:${(relayServer.address() as AddressInfo).port}/regal`;
@@ -102,7 +113,7 @@ it('delivers 2,000 events exactly once, in per-visitor order, through 5xx, dropp
   const stats = await (await fetch(`${reference.url}/_stub/stats`)).json();
   console.log(
     `[faults] events=${VISITORS * EVENTS_EACH} arrived=${steps.length} unique=${seen.size} missing=${missing} duplicatesAtEvents=${duplicates} ` +
-      `browserRequests=${relayRequests} upstreamRequests=${stats.requests} injectedErrors=${stats.faults?.errors} injectedDrops=${stats.faults?.drops} drainMs=${drainMs}`,
+      `browserRequests=${relayRequests} browserEventSends=${[...browserSends.values()].reduce((a, b) => a + b, 0)} browserResends=${[...browserSends.values()].reduce((a, b) => a + b - 1, 0)} upstreamRequests=${stats.requests} injectedErrors=${stats.faults?.errors} injectedDrops=${stats.faults?.drops} drainMs=${drainMs}`,
   );
   expect(missing).toBe(0);
   expect(duplicates).toBe(0);

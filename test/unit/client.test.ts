@@ -62,6 +62,27 @@ describe('holding anonymous visitors', () => {
     expect(regal.stats().dropped.reset).toBe(1);
   });
 
+  it('a call right after reset() belongs to the next visitor, also before storage loaded', async () => {
+    const relay = fakeRelay();
+    const regal = make();
+    await regal.identify('old-user', { phone: '+14155550100' });
+    const oldAnon = regal.user().anonymousId;
+    regal.reset();
+    regal.page();
+    await regal.flush();
+    expect(regal.user()).toMatchObject({ userId: null });
+    expect(regal.user().anonymousId).not.toBe(oldAnon);
+    expect(regal.stats().held).toBe(1);
+    expect(relay.events().map((e) => e.name ?? 'identify')).toEqual(['identify']);
+
+    const fresh = make({ storageName: 'other' });
+    fresh.identify('u', { email: 'a@b.co' });
+    fresh.reset();
+    fresh.track('after reset');
+    await fresh.flush();
+    expect(fresh.stats()).toMatchObject({ held: 1 });
+  });
+
   it('sends at once when holding is turned off', async () => {
     const relay = fakeRelay();
     const regal = make({ holdUntilContactable: false });
@@ -292,6 +313,20 @@ describe('storage failures', () => {
     expect(errors.map((e) => e.code)).toContain('storage_unavailable');
     expect(relay.events().map((e) => e.name ?? 'identify')).toEqual(['before', 'identify']);
     expect(consoleError).not.toHaveBeenCalled();
+  });
+
+  it('falls back to memory where merely reading indexedDB throws (sandboxed iframe)', async () => {
+    Object.defineProperty(globalThis, 'indexedDB', { configurable: true, get() { throw new DOMException('denied', 'SecurityError'); } });
+    try {
+      const relay = fakeRelay();
+      const regal = make();
+      await regal.identify({ phone: '+15551234567' });
+      await regal.flush();
+      expect(regal.stats().storage).toBe('memory');
+      expect(relay.events()).toHaveLength(1);
+    } finally {
+      Object.defineProperty(globalThis, 'indexedDB', { configurable: true, writable: true, value: undefined });
+    }
   });
 
   it('survives losing the IndexedDB connection mid-session (WebKit)', async () => {
