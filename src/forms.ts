@@ -104,7 +104,7 @@ const isSecret = (el: Field) =>
  * wins): 0 `options.fields`, 1 an explicit `data-regal-trait`, 2 the autocomplete token,
  * 3 the type (tel, email), 4 the name or id. Hidden fields count only when marked.
  */
-function discover(form: HTMLFormElement, fields: Record<string, string> = {}) {
+function discover(form: HTMLFormElement, els: Field[], fields: Record<string, string> = {}) {
   const table = new Map<string | null, string>();
   for (const group of TRAITS.split('|')) {
     const [trait, names] = group.split(':');
@@ -115,10 +115,10 @@ function discover(form: HTMLFormElement, fields: Record<string, string> = {}) {
   for (const trait in fields) {
     const ref = fields[trait];
     // By name, else by selector (one that is not valid finds nothing).
-    overrides.set(controls(form).find((c) => c.name == ref) || safe(() => form.querySelector(ref))(), trait);
+    overrides.set(els.find((c) => c.name == ref) || safe(() => form.querySelector(ref))(), trait);
   }
   const found = new Map<string, [number, Field]>();
-  for (const el of controls(form)) {
+  for (const el of els) {
     if (isSecret(el) || /^(checkbox|radio|submit|button|reset|file|image)$/.test(el.type)) continue;
     const guesses = [overrides.get(el), attr(el, 'data-regal-trait')];
     if (el.type != 'hidden')
@@ -225,16 +225,17 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
   const location = form.ownerDocument.location;
   const at = { timestamp: (env.now ? env.now() : new Date()).toISOString(), source: location.href };
   const event = options.event || 'Form Submitted';
+  const els = controls(form);
 
   // The opt-ins of the form's consent boxes, by the trait (phone, email) they go on.
   const optIns: Record<string, Record<string, OptInState>> = { phone: {}, email: {} };
-  for (const el of controls(form)) {
+  for (const el of els) {
     const channels = attr(el, 'data-regal-consent').toLowerCase();
     // Some forms carry consent given on an earlier step as a hidden input.
     const checked = el.type == 'hidden' ? /^(true|1|yes)$/i.test(el.value) : (el as HTMLInputElement).checked;
     if (!channels || !(checked || options.recordUnchecked)) continue;
-    const label = el.labels && el.labels[0]; // label[for=id] or a wrapping label
-    const text = attr(el, 'data-regal-consent-text') || (label && label.textContent!.replace(/\s+/g, ' ').trim());
+    // The label is label[for=id] or a wrapping label.
+    const text = attr(el, 'data-regal-consent-text') || (el.labels?.[0]?.textContent || '').replace(/\s+/g, ' ').trim();
     for (const channel of channels.split(/[\s,]+/)) {
       const target = optIns[channel == 'email' ? 'email' : /^(sms|voice)$/.test(channel) ? 'phone' : ''];
       const key = channel + 'OptIn';
@@ -243,7 +244,7 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
     }
   }
 
-  const found = discover(form, options.fields);
+  const found = discover(form, els, options.fields);
   const traits: IdentifyTraits & { address?: Record<string, string> } = {};
   for (const [trait, [, el]] of found) {
     const raw = valueOf(el);
@@ -285,7 +286,7 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
   };
   const read = [...found.values()].map((hit) => hit[1]);
   for (const name of options.include || []) {
-    const el = controls(form).find(
+    const el = els.find(
       (c) => c.name == name && !read.includes(c) && !isSecret(c) && ((c as HTMLInputElement).checked || !/^(checkbox|radio)$/.test(c.type)),
     );
     if (el) properties[name] = el.value;
@@ -293,8 +294,7 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
   // The page's properties function may fail: the event then goes without its properties.
   safe(() => Object.assign(properties, typeof options.properties == 'function' ? options.properties(form) : options.properties))();
 
-  const submitter = (e as SubmitEvent).submitter;
-  const isStep = form.hasAttribute('data-regal-step') || (submitter && submitter.hasAttribute('data-regal-step'));
+  const isStep = form.hasAttribute('data-regal-step') || (e as SubmitEvent).submitter?.hasAttribute('data-regal-step');
   if (Object.keys(traits).length) client.identify(traits);
   if (!isStep) client.track(event, properties);
   client.flush({ keepalive: true });
