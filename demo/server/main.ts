@@ -10,26 +10,32 @@ import { OPENAPI_EXAMPLE_EVENT } from './openapi-example';
 import { seededRandom } from './random';
 import { startReferenceServer } from './reference-server';
 
-/** A numeric environment variable, or a clear exit when it is not a number. */
-function numberFromEnv(name: string): number | undefined {
+/** A numeric environment variable, or a clear exit when it is not a fitting number. */
+function numberFromEnv(
+  name: string,
+  fits: (value: number) => boolean,
+  what: string,
+): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value)) {
-    console.error(`${name} must be a number (got ${JSON.stringify(raw)})`);
+  if (!Number.isFinite(value) || !fits(value)) {
+    console.error(`${name} must be ${what} (got ${JSON.stringify(raw)})`);
     process.exit(1);
   }
   return value;
 }
 
+const isPort = (n: number) => Number.isInteger(n) && n >= 0 && n <= 65_535;
+
 async function main(): Promise<void> {
-  const seed = numberFromEnv('REGAL_FAULT_SEED');
+  const seed = numberFromEnv('REGAL_FAULT_SEED', Number.isInteger, 'an integer');
   const server = await startReferenceServer({
-    port: numberFromEnv('PORT') ?? 8787,
+    port: numberFromEnv('PORT', isPort, 'a port number') ?? 8787,
     host: '127.0.0.1',
     apiKey: process.env.REGAL_API_KEY || 'demo-key',
     dataDir: process.env.REGAL_DATA_DIR || undefined,
-    rateLimitPerSecond: numberFromEnv('REGAL_RATE_LIMIT'),
+    rateLimitPerSecond: numberFromEnv('REGAL_RATE_LIMIT', (n) => n > 0, 'requests/second, > 0'),
     random: seed === undefined ? undefined : seededRandom(seed),
     mounts: createDemoMounts(),
   });

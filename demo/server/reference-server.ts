@@ -133,20 +133,26 @@ export async function startReferenceServer(
       });
     }
     route(req, res).catch((error: unknown) => {
-      // A bug or a failed write must cost one request, never the server.
-      if (!shutdown.signal.aborted && !options.quiet) console.error(error);
+      // A bug or a failed write must cost one request, never the server. Logged even when
+      // quiet: `quiet` silences the request log, not failures.
+      if (!shutdown.signal.aborted) console.error(error);
       if (res.headersSent) res.destroy();
       else sendError(res, 500, 'internal_error', 'The reference server failed; see its log');
     });
   });
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolveListen();
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolveListen();
+      });
     });
-  });
+  } catch (error) {
+    await store.close(); // e.g. EADDRINUSE: leave no open file behind
+    throw error;
+  }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
 
