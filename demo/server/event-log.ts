@@ -29,10 +29,11 @@ export const LOG_FILE_NAME = 'events.jsonl';
 export async function openEventLog(dataDir: string): Promise<OpenedLog> {
   await mkdir(dataDir, { recursive: true });
   const file = join(dataDir, LOG_FILE_NAME);
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return Buffer.alloc(0);
     throw error;
   });
+  const text = bytes.toString('utf8');
 
   const records: unknown[] = [];
   let skippedLines = 0;
@@ -57,7 +58,9 @@ export async function openEventLog(dataDir: string): Promise<OpenedLog> {
     } catch {
       // Torn by a crash mid-write: cut it, or the next append would continue it.
       skippedLines++;
-      await handle.truncate(Buffer.byteLength(text) - Buffer.byteLength(tail));
+      // Counted in bytes of the file, not of the decoded text: a torn tail may end inside a
+      // multi-byte character, which decoding would have widened.
+      await handle.truncate(bytes.lastIndexOf(0x0a) + 1);
     }
   }
 

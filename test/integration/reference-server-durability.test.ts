@@ -115,7 +115,16 @@ describe('the record on disk', () => {
     const first = await start();
     await post(first, SCENARIO[0]);
     await stop(first);
-    await appendFile(join(dataDir, 'events.jsonl'), 'garbage\n{"not":"a record"}\n');
+    // Damage that is not even UTF-8, then a tail torn inside a two-byte character: the cut
+    // must be counted in bytes of the file, not of its decoded text.
+    await appendFile(
+      join(dataDir, 'events.jsonl'),
+      Buffer.concat([
+        Buffer.from([0x67, 0xff, 0xfe, 0x0a]),
+        Buffer.from('{"not":"a record"}\n{"seq":9,"receivedAt":"x","event":{"traits":{},"name":"caf'),
+        Buffer.from([0xc3]),
+      ]),
+    );
     const second = await start();
     await post(second, { traits: {}, name: 'After Damage' });
     await stop(second);
