@@ -105,7 +105,7 @@ const isSecret = (el: Field) =>
  * 3 the type (tel, email), 4 the name or id. Hidden fields count only when marked.
  */
 function discover(form: HTMLFormElement, els: Field[], fields: Record<string, string> = {}) {
-  const table = new Map<string | null, string>();
+  const table = new Map<string, string>();
   for (const group of TRAITS.split('|')) {
     const [trait, names] = group.split(':');
     for (const name of names.split(' ')) table.set(name, trait);
@@ -206,10 +206,7 @@ export const trackForm = safe(
   (target: HTMLFormElement | string, options: TrackFormOptions, client: FormClient, env: FormEnv = {}): (() => void) => {
     const form = typeof target == 'string' ? (env.document || document).querySelector<HTMLFormElement>(target) : target;
     if (!form) return noop;
-    const off = onSubmit(
-      form,
-      safe((e) => submitted(form, e, options || {}, client, env)),
-    );
+    const off = onSubmit(form, safe((e) => submitted(form, e, options || {}, client, env)));
     const stop = () => {
       if (bound.get(form) == stop) bound.delete(form);
       off();
@@ -253,7 +250,7 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
       const value = isPhone ? normalizePhone(raw, client.defaultCountry) : normalizeEmail(raw);
       if (!value) {
         const what = isPhone ? 'phone number' : 'email address';
-        const code = ('invalid_' + trait) as 'invalid_phone';
+        const code = ('invalid_' + trait) as 'invalid_phone' | 'invalid_email';
         const message = 'Please enter a valid ' + what + '.';
         client.reportError(code, `"${event}" not sent: invalid ${what}` + (isPhone ? ` (defaultCountry ${client.defaultCountry})` : ''), raw);
         options.onInvalid?.({ code, message, field: el });
