@@ -352,7 +352,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const ts = timestampOf(opts);
       const source = (opts && opts.context && opts.context.page && opts.context.page.url) || capturePage().url;
       const messageId = uuid();
+      // A traits argument that is not an object (a string, a number) would be silently lost.
+      const bad = args.find((a, i) => i < 2 && a != null && typeof a != 'object' && typeof a != 'function' && !(i == 0 && id != null));
       return call(cb, messageId, () => {
+        if (bad !== undefined) throw regalError('invalid_traits', `identify(): traits must be an object, got ${typeof bad}`, bad);
         const { traits: update, errors } = normalizeTraits(given, { defaultCountry: o.defaultCountry, timestamp: ts, source });
         errors.forEach(report);
         const userChanged = id != null && id.trim() != '' && id != identity.userId;

@@ -150,6 +150,18 @@ describe('identity', () => {
     expect(regal.stats().held).toBe(0);
   });
 
+  it('reports traits that are not an object, and sends nothing for that call', async () => {
+    const relay = fakeRelay();
+    const errors: RegalError[] = [];
+    const regal = make({ onError: (e) => errors.push(e) });
+    await (regal.identify as any)('u1', 'jane@example.com');
+    await (regal.identify as any)(true);
+    await regal.flush();
+    expect(errors.map((e) => e.code)).toEqual(['invalid_traits', 'invalid_traits']);
+    expect(regal.user().userId).toBeNull();
+    expect(relay.sent).toHaveLength(0);
+  });
+
   it('merges phones without duplicates and with exactly one primary', async () => {
     fakeRelay();
     const regal = make();
