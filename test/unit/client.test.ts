@@ -423,6 +423,37 @@ describe('delivery', () => {
     expect(regal.stats()).toMatchObject({ queued: 1, delivered: 0 });
   });
 
+  it('starts opted out when asked, and keeps events in memory until optIn() with optedOutStorage: memory', async () => {
+    const relay = fakeRelay();
+    const regal = make({ optedOut: true, optedOutStorage: 'memory', holdUntilContactable: false });
+    await regal.track('before consent');
+    await regal.flush();
+    expect(relay.sent).toHaveLength(0);
+    expect(regal.stats().queued).toBe(0);
+    regal.optIn();
+    await regal.flush();
+    expect(relay.events().map((e) => e.name)).toEqual(['before consent']);
+  });
+
+  it('respects Global Privacy Control and Do Not Track when asked, and remembers an explicit choice', async () => {
+    const relay = fakeRelay();
+    vi.stubGlobal('navigator', { globalPrivacyControl: true, doNotTrack: '1', onLine: true });
+    const gpc = make({ respectGlobalPrivacyControl: true, holdUntilContactable: false, storageName: 'gpc' });
+    const dnt = make({ respectDoNotTrack: true, holdUntilContactable: false, storageName: 'dnt' });
+    const neither = make({ holdUntilContactable: false, storageName: 'neither' });
+    await Promise.all([gpc.track('a'), dnt.track('b'), neither.track('c')]);
+    await Promise.all([gpc.flush(), dnt.flush(), neither.flush()]);
+    expect(relay.events().map((e) => e.name)).toEqual(['c']);
+    expect(gpc.stats().dropped['opted-out']).toBe(1);
+    gpc.optIn();
+    gpc.destroy();
+    // The visitor's explicit choice outlives the browser signal on the next visit.
+    const again = make({ respectGlobalPrivacyControl: true, holdUntilContactable: false, storageName: 'gpc' });
+    await again.track('after consent');
+    await again.flush();
+    expect(relay.events().map((e) => e.name)).toContain('after consent');
+  });
+
   it('optOut drops what is stored and stops tracking; optIn resumes', async () => {
     const relay = fakeRelay();
     const regal = make({ holdUntilContactable: false });
