@@ -1,0 +1,68 @@
+/**
+ * Load cost of the script-tag bundle in real Chromium: from the moment before the
+ * `<script src="/regal.min.js">` tag to `regal.ready()` resolving (storage open, identity
+ * read), on a fresh visitor (new context: no HTTP cache, no code cache, no IndexedDB).
+ *
+ * Page-side times (performance.now(), untraced runs):
+ * - `readyMs`: tag reached → `ready()` resolved. What a page waiting on `ready()` waits.
+ * - `scriptMs`: tag reached → the next inline script runs: fetch, compile and evaluation of
+ *   the bundle, during which the HTML parser is blocked.
+ * Trace times (traced runs, from the DevTools protocol's tracing):
+ * - `evaluateMs`: the `EvaluateScript` of regal.min.js on the main thread (compile of what
+ *   was not compiled in the background + running the top level).
+ * - `mainThreadMs`: all main-thread time running the bundle's code until ready: its
+ *   evaluation plus every callback of it (IndexedDB open and upgrade, reads), overlaps once.
+ * - `backgroundParseMs`: Chromium's off-thread streaming parse of the bundle.
+ */
+import type { Browser } from 'playwright-core';
+import type { BenchServer } from './bench-server';
+import { newVisit, TASK_CATEGORIES, traced } from './browser';
+import { pageUrl, type PageBench } from './pages';
+import { anyThreadNamed, eventsNamed, mark, parseTrace, unionMs } from './trace';
+
+export interface LoadRun {
+  readyMs: number;
+  scriptMs: number;
+  evaluateMs?: number;
+  mainThreadMs?: number;
+  backgroundParseMs?: number;
+  problems: string[];
+}
+
+const SCRIPT = /\/regal\.min\.js$/;
+
+export async function measureLoad(browser: Browser, server: BenchServer, { mobile, trace }: { mobile: boolean; trace: boolean }): Promise<LoadRun> {
+  const visit = await newVisit(browser, { mobile });
+  try {
+    const open = async () => {
+      await visit.page.goto(pageUrl(server.url, { endpoint: '/regal' }));
+      await visit.page.waitForFunction(() => (window as unknown as { __bench: PageBench }).__bench.ready !== undefined, undefined, { timeout: 30_000 });
+      return visit.page.evaluate(() => {
+        const b = (window as unknown as { __bench: PageBench }).__bench;
+        return { readyMs: b.ready! - b.t0, scriptMs: b.t1 - b.t0, isolated: crossOriginIsolated };
+      });
+    };
+    if (!trace) {
+      const times = await open();
+      return { readyMs: times.readyMs, scriptMs: times.scriptMs, problems: visit.problems };
+    }
+    const { result: times, trace: buffer } = await traced(browser, visit.page, open, `load${mobile ? '-mobile' : ''}`, [...TASK_CATEGORIES, 'v8']);
+    const t = parseTrace(buffer);
+    const from = mark(t, 'bench:t0');
+    const to = mark(t, 'bench:ready');
+    const isBundle = (e: { args?: { data?: Record<string, unknown> } }) => SCRIPT.test(String(e.args?.data?.url ?? ''));
+    const evaluate = eventsNamed(t, 'EvaluateScript', from, to).filter(isBundle);
+    const calls = eventsNamed(t, 'FunctionCall', from, to).filter(isBundle);
+    const parse = anyThreadNamed(t, 'v8.parseOnBackground').filter(isBundle);
+    return {
+      readyMs: times.readyMs,
+      scriptMs: times.scriptMs,
+      evaluateMs: evaluate.reduce((sum, e) => sum + e.dur! / 1000, 0),
+      mainThreadMs: unionMs([...evaluate, ...calls]),
+      backgroundParseMs: parse.reduce((sum, e) => sum + e.dur! / 1000, 0),
+      problems: visit.problems,
+    };
+  } finally {
+    await visit.close();
+  }
+}
