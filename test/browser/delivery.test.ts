@@ -100,6 +100,7 @@ describeInBrowser('delivery through the page lifecycle', () => {
     await h.waitForEvents((e) => ns(e, 'Bulk').length >= 3);
     const beforeReload = ns(await h.events(), 'Bulk').length;
     reloaded = true;
+    const reloadAt = Date.now();
     await page.reload();
     await libraryLoaded(page);
 
@@ -112,7 +113,8 @@ describeInBrowser('delivery through the page lifecycle', () => {
     console.log(
       `reload mid-flush: ${beforeReload} of 200 recorded at the reload; ${bulk.length} recorded in all, ` +
         `${check.duplicates.length} duplicates, ${check.missing.length} missing, in order: ${check.inOrder}; ` +
-        `POST /regal ${posts.before} before the reload, ${posts.after} after`,
+        `POST /regal ${posts.before} before the reload, ${posts.after} after (seen by the page), ` +
+        `${h.relayRequests().filter((r) => r.at >= reloadAt && r.mode === 'no-cors').length} beacon(s) at the reload (seen by the server)`,
     );
     expect(beforeReload, 'the reload came too late to be mid-flush').toBeLessThan(200);
     expect(check, describeEvents(events)).toEqual({ missing: [], duplicates: [], unexpected: [], inOrder: true });
@@ -122,25 +124,23 @@ describeInBrowser('delivery through the page lifecycle', () => {
   it('a page closed right after track(): the event arrives (by beacon at pagehide, or on the next visit)', async () => {
     visitor = await h.visitor();
     const { page } = visitor;
-    const posts: string[] = [];
-    page.on('request', (request) => {
-      if (new URL(request.url()).pathname === '/regal') posts.push(request.resourceType());
-    });
     await open(page, h.url);
     await identify(h, page);
-    posts.length = 0;
 
+    const tracked = Date.now();
     await page.evaluate(() => {
       (window as any).regal.track('Last click', { n: 1 });
     });
     await page.close({ runBeforeUnload: false });
 
-    let path: 'pagehide (beacon)' | 'next visit' = 'pagehide (beacon)';
+    let path = 'the closing page';
     try {
       await h.waitForEvents((e) => ns(e, 'Last click').length > 0, 5_000);
     } catch {
-      path = 'next visit';
+      path = 'the next visit';
     }
+    // How the closing page sent (Sec-Fetch-Mode at the server: no-cors is a beacon).
+    const fromClosing = h.relayRequests().filter((r) => r.at >= tracked).map((r) => (r.mode === 'no-cors' ? 'beacon' : 'fetch'));
     // The next visit, either way: it delivers the event if the beacon did not, and must
     // not deliver it a second time if it did.
     const next = await visitor.newPage();
@@ -149,7 +149,7 @@ describeInBrowser('delivery through the page lifecycle', () => {
     await until(next, drained);
     await sleep(500);
     const events = await h.events();
-    console.log(`closed page: 'Last click' delivered by ${path}; requests seen from the closing page: ${JSON.stringify(posts)}`);
+    console.log(`closed page: 'Last click' delivered by ${path}; requests to /regal from the closing page: ${JSON.stringify(fromClosing)}`);
     expect(ns(events, 'Last click'), describeEvents(events)).toEqual([1]);
     expect(visitor.problems).toEqual([]);
   });
@@ -214,6 +214,25 @@ describeInBrowser('delivery through the page lifecycle', () => {
     );
     for (const check of checks) expect(check, describeEvents(events)).toEqual({ missing: [], duplicates: [], unexpected: [], inOrder: true });
     expect(overlaps.map(([a, b]) => `tab 1 ${a.start.toFixed(0)}-${a.end.toFixed(0)} ms vs tab 2 ${b.start.toFixed(0)}-${b.end.toFixed(0)} ms`)).toEqual([]);
+    expect(visitor.problems).toEqual([]);
+  });
+
+  it('a tab already open when another tab identified the visitor sends what it tracks next (both tabs visible, as two windows side by side)', async () => {
+    visitor = await h.visitor();
+    const tab1 = visitor.page;
+    const tab2 = await visitor.newPage();
+    await open(tab1, h.url);
+    await open(tab2, h.url); // open before the visitor is known
+    await identify(h, tab1);
+    // Tab 1 is done; the visitor carries on in tab 2, which is never hidden in between.
+    await track(tab2, 'Second tab', 0, 5);
+    const events = await h.waitForEvents((e) => ns(e, 'Second tab').length >= 5, 8_000).catch(async (error) => {
+      const [s1, s2] = [await stats(tab1), await stats(tab2)];
+      throw new Error(`${(error as Error).message}\ntab 1 ${JSON.stringify(s1)}\ntab 2 ${JSON.stringify(s2)}`);
+    });
+    await until(tab2, () => (window as any).regal.stats().held === 0 && (window as any).regal.stats().queued === 0);
+    expect(exactlyOnce(ns(events, 'Second tab'), range(5)), describeEvents(events)).toEqual({ missing: [], duplicates: [], unexpected: [], inOrder: true });
+    for (const event of events) expect(event.traits.phones?.[0]?.phoneNumber, describeEvents(events)).toBe(PHONE);
     expect(visitor.problems).toEqual([]);
   });
 

@@ -59,6 +59,13 @@ export interface TestPage {
   headers?: Record<string, string>;
 }
 
+/** A request that reached /regal, as the server saw it. */
+export interface RelayRequest {
+  at: number;
+  /** `Sec-Fetch-Mode`: `no-cors` for `sendBeacon`, `cors` for `fetch` (keepalive or not). */
+  mode: string;
+}
+
 /** One visitor: a browser context of its own, and the problems its pages reported. */
 export interface Visitor {
   context: BrowserContext;
@@ -88,6 +95,8 @@ export interface Harness {
    * navigates away escapes the routing; this does not.
    */
   blockRelay(on: boolean): void;
+  /** The requests that reached /regal since the last reset (beacon or fetch), in arrival order. */
+  relayRequests(): RelayRequest[];
   /** Forgets the record, contacts and faults, and unblocks /regal. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -158,6 +167,8 @@ export async function startHarness(): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'regal-browser-'));
   const pages = new Map<string, TestPage>();
   const late = lateMounts();
+  const relayRequests: RelayRequest[] = [];
+  const logRelay = (req: IncomingMessage) => relayRequests.push({ at: Date.now(), mode: String(req.headers['sec-fetch-mode'] ?? '') });
   const server = await startReferenceServer({
     port: 0,
     host: '127.0.0.1',
@@ -165,7 +176,7 @@ export async function startHarness(): Promise<Harness> {
     dataDir,
     publicDir: join(root, 'demo/public'),
     distDir: join(root, 'dist'),
-    mounts: { ...late.handlers, '/t': testPages(pages) },
+    mounts: { '/regal': (req, res) => (logRelay(req), late.handlers['/regal'](req, res)), '/t': testPages(pages) },
     quiet: true,
   });
   late.set(relayMounts(server));
@@ -217,7 +228,9 @@ export async function startHarness(): Promise<Harness> {
       throw new Error(`Timed out after ${timeoutMs} ms waiting for events; the server has:\n${describeEvents(last)}`);
     },
     blockRelay: (on) => late.block(on),
+    relayRequests: () => [...relayRequests],
     async reset() {
+      relayRequests.length = 0;
       late.block(false);
       await stub('', { method: 'DELETE' });
     },
