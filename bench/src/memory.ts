@@ -8,8 +8,9 @@
  * - held: the in-memory mirror of `count` held events (the queue keeps them in memory and
  *   in IndexedDB until the visitor becomes contactable).
  *
- * `maxEvents` is raised above `count` (the default cap of 1 000 would drop most of a
- * 10 000-event burst as overflow); drops are reported and must be 0.
+ * `maxEvents` and `maxBytes` are raised above what `count` events need (the default caps,
+ * 1 000 events and 2 MB, would drop most of a 10 000-event burst as overflow); drops are
+ * reported and must be 0.
  */
 import type { Browser } from 'playwright-core';
 import type { BenchServer } from './bench-server';
@@ -37,7 +38,7 @@ export async function measureHeap(browser: Browser, server: BenchServer, { ident
   const visit = await newVisit(browser, { mobile: false });
   const { page, cdp } = visit;
   try {
-    await page.goto(pageUrl(server.url, { endpoint: '/regal', maxEvents: count * 2 }));
+    await page.goto(pageUrl(server.url, { endpoint: '/regal', maxEvents: count * 2, maxBytes: count * 2_000 }));
     await page.waitForFunction(() => (window as unknown as BenchWindow).__bench.ready !== undefined, undefined, { timeout: 30_000 });
     if (identified) {
       await page.evaluate((phone) => {
@@ -49,20 +50,29 @@ export async function measureHeap(browser: Browser, server: BenchServer, { ident
     await sleep(300);
     const before = await heapAfterGc(cdp);
     const outcome = await page.evaluate(
-      async ({ count, identified, name }) => {
+      async ({ count, identified, name, timeoutMs }) => {
         const w = window as unknown as BenchWindow;
+        const deadline = performance.now() + timeoutMs;
         const deliveredBefore = w.__bench.delivered;
         let last: Promise<void> = Promise.resolve();
         // No array of results: the page must not be what holds memory.
         for (let i = 0; i < count; i++) last = w.regal.track(name, { i, plan: 'pro', price: 49.5, page: '/pricing' });
         await last;
-        if (identified) await w.__bench.untilDelivered(deliveredBefore + count);
-        else while (w.regal.stats().held < count) await new Promise((r) => setTimeout(r, 50));
+        const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), deadline - performance.now()));
+        const dropped = () => Object.values(w.regal.stats().dropped).reduce((a, b) => a + b, 0);
+        if (identified) {
+          // Dropped events are never delivered: stop waiting when they make up the count.
+          const settled = (async () => {
+            while (w.__bench.delivered - deliveredBefore + dropped() < count) await new Promise((r) => setTimeout(r, 100));
+          })();
+          await Promise.race([settled, timeout]);
+        } else while (w.regal.stats().held + dropped() < count && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
         const s = w.regal.stats();
-        return { held: s.held, queued: s.queued, dropped: Object.values(s.dropped).reduce((a, b) => a + b, 0) };
+        return { held: s.held, queued: s.queued, delivered: w.__bench.delivered - deliveredBefore, dropped: dropped(), droppedBy: s.dropped };
       },
-      { count, identified, name: EVENT_NAME },
+      { count, identified, name: EVENT_NAME, timeoutMs: 120_000 },
     );
+    if (identified ? outcome.delivered < count : outcome.held < count) throw new Error(`heap run: not all ${count} events ${identified ? 'delivered' : 'held'}: ${JSON.stringify(outcome)}`);
     await sleep(500); // the deletes and timers that follow the last answer
     const after = await heapAfterGc(cdp);
     return { heapGrowthKB: (after - before) / 1024, bytesPerEvent: (after - before) / count, dropped: outcome.dropped, problems: visit.problems };

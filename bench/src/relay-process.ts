@@ -7,9 +7,12 @@
  *   GET /_bench/usage      {cpuMs, memory, busy}: CPU time so far, process.memoryUsage(), and
  *                          relay requests not yet answered
  *   GET /_bench/usage?gc   the same after a full GC (for the memory figure)
+ *   GET /_bench/loop       {p99Ms, maxMs}: event-loop delay since the last look (a late
+ *                          timer is a late paced request)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRelay, toNodeHandler } from '../../src/relay/index';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as { upstream: string; rateLimitPerSecond?: number | null; concurrency?: number };
@@ -22,6 +25,8 @@ const relay = toNodeHandler(
   }),
 );
 let busy = 0;
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -31,6 +36,12 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const cpu = process.cpuUsage();
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, memory: process.memoryUsage(), busy }));
+    return;
+  }
+  if (req.url === '/_bench/loop') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 }));
+    loop.reset();
     return;
   }
   busy++;

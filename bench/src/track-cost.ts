@@ -7,7 +7,10 @@
  * performance.now() (5 µs resolution: the page is cross-origin isolated); then the run waits
  * until every event is stored (held, anonymous) or delivered (identified).
  *
- * - `usPerCall`: the burst's time / count, in µs: what the caller's code pays.
+ * - `usPerCall`: the burst's time / count, in µs: what the caller's code pays, on a fresh
+ *   page (the SDK's code still cold: interpreted, then compiled as it gets hot).
+ *   `usPerCallWarm` (identified, `warmBurst`): a second burst on the same page once the
+ *   first is delivered.
  * - `deliveredMs`, `requests`, `bytesPerEvent` (identified): from the first call to the
  *   `delivered` event that completes the count; POSTs and body bytes counted at `/regal`;
  *   the reference server's record is checked for exactly `count` distinct events.
@@ -38,6 +41,8 @@ const TAIL_MS = 300;
 
 export interface TrackRun {
   usPerCall: number;
+  /** A second burst on the same page once the first is delivered (JIT warm). */
+  usPerCallWarm?: number;
   burstMs: number;
   /** First call → every event stored (resolved `stored` promises). */
   storedMs: number;
@@ -53,6 +58,10 @@ export interface TrackRun {
   longestTaskDetail?: Hot[];
   /** Where the burst's time went. */
   burstDetail?: Hot[];
+  /** Where the main thread's time went after the burst (writes, sends, answers). */
+  afterDetail?: Hot[];
+  /** Main-thread busy time (tasks) after the burst until done + tail. */
+  afterBusyMs?: number;
   problems: string[];
 }
 
@@ -62,6 +71,8 @@ export interface TrackOptions {
   /** 'tasks': trace the task lengths; 'profile': also sample the CPU (slower, for the notes). */
   trace?: 'tasks' | 'profile';
   count: number;
+  /** After the first burst is delivered, time a second one (identified only). */
+  warmBurst?: boolean;
   /** Extra `regal.load()` options. */
   load?: Record<string, unknown>;
   timeoutMs?: number;
@@ -115,7 +126,7 @@ export async function measureTrack(browser: Browser, server: BenchServer, option
       );
 
     let times: Awaited<ReturnType<typeof burst>>;
-    let taskFigures: Pick<TrackRun, 'longestTaskMs' | 'burstTaskMs' | 'tasksOver10ms' | 'longestTaskDetail' | 'burstDetail'> = {};
+    let taskFigures: Partial<TrackRun> = {};
     if (options.trace) {
       const { result, trace } = await traced(browser, page, async () => {
         const r = await burst();
@@ -129,6 +140,7 @@ export async function measureTrack(browser: Browser, server: BenchServer, option
       const resolve = await bundleResolver();
       const burstTs = mark(t, 'bench:burst');
       const burstTask = taskAt(t, burstTs);
+      // Every task after the burst's until the tail mark; the page's own waiting is idle time.
       const after = tasks(t, burstTs, mark(t, 'bench:tail')).filter((task) => task !== burstTask && task.ts > burstTs);
       const longest = after.reduce((a, b) => (b.dur! > a.dur! ? b : a), after[0]);
       taskFigures = {
@@ -137,8 +149,10 @@ export async function measureTrack(browser: Browser, server: BenchServer, option
         tasksOver10ms: after.filter((task) => task.dur! > 10_000).length + (burstTask && burstTask.dur! > 10_000 ? 1 : 0),
         ...(profile && {
           longestTaskDetail: longest ? hotFunctions(profile, longest.ts, longest.ts + longest.dur!, resolve) : [],
-          burstDetail: hotFunctions(profile, burstTs, mark(t, 'bench:burst-end'), resolve),
+            burstDetail: hotFunctions(profile, burstTs, mark(t, 'bench:burst-end'), resolve),
+          afterDetail: hotFunctions(profile, mark(t, 'bench:burst-end'), mark(t, 'bench:tail'), resolve, 8),
         }),
+        afterBusyMs: after.reduce((sum, task) => sum + task.dur! / 1000, 0),
       };
     } else {
       times = await burst();
@@ -166,6 +180,11 @@ export async function measureTrack(browser: Browser, server: BenchServer, option
         bytesPerEvent: traffic.bytes / count,
         confirmed: distinct.size,
       });
+      if (options.warmBurst) {
+        const again = await burst();
+        if (again.stored === 'timeout' || again.delivered === 'timeout') throw new Error(`second burst timed out: ${JSON.stringify(again.stats)}`);
+        run.usPerCallWarm = ((again.t1 - again.t0) / count) * 1000;
+      }
     }
     return run;
   } finally {
