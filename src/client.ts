@@ -66,7 +66,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   let contactable = false;
   let loaded = false;
   let destroyed = false;
-  let optedOut = !!o.optedOut || (!!o.respectGlobalPrivacyControl && !!(globalThis.navigator as { globalPrivacyControl?: boolean } | undefined)?.globalPrivacyControl) || (!!o.respectDoNotTrack && globalThis.navigator?.doNotTrack == '1');
+  let optedOut = readOptOut(o.storageName) || !!o.optedOut || (!!o.respectGlobalPrivacyControl && !!(globalThis.navigator as { globalPrivacyControl?: boolean } | undefined)?.globalPrivacyControl) || (!!o.respectDoNotTrack && globalThis.navigator?.doNotTrack == '1');
   const optOutBuffer: Array<() => void> = [];
   const early: Array<() => void> = [];
   const waiters = new Map<string, (ok: boolean) => void>();
@@ -117,6 +117,26 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     if (changed.length) queue.save(changed).then(() => flusher.schedule(0));
   };
 
+  /** Adopts the identity another tab saved since (an identify or reset there), then releases. */
+  const syncIdentity = async () => {
+    const saved = (await store.get(IDENTITY_KEY).catch(() => undefined)) as StoredIdentity | undefined;
+    if (saved && saved.updatedAt > identity.updatedAt) {
+      identity = saved;
+      stamp = identifyingTraits(identity.traits);
+      contactable = isContactable(identity.traits);
+    }
+    release();
+  };
+  // A held event may belong to a visitor another tab has identified meanwhile: look soon
+  // (one identity read, at most once per flush interval), not only at the next send.
+  let syncSoon: ReturnType<typeof setTimeout> | undefined;
+  const syncIdentitySoon = () => {
+    syncSoon ||= setTimeout(() => {
+      syncSoon = undefined;
+      if (!destroyed) syncIdentity();
+    }, o.flushIntervalMs);
+  };
+
   const transport = o.mode == 'direct' ? directTransport(o.endpoint, o.apiKey, now) : relayTransport(resolveUrl(o.endpoint), now);
   const flusher = createFlusher({
     queue,
@@ -129,14 +149,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     lockName: `${o.storageName}:send`,
     async beforeRound() {
       await queue.refresh();
-      // Another tab may have identified or reset this visitor since we loaded.
-      const saved = (await store.get(IDENTITY_KEY).catch(() => undefined)) as StoredIdentity | undefined;
-      if (saved && saved.updatedAt > identity.updatedAt) {
-        identity = saved;
-        stamp = identifyingTraits(identity.traits);
-        contactable = isContactable(identity.traits);
-      }
-      release();
+      await syncIdentity();
       queue.expire(now());
     },
     delivered(records) {
@@ -172,10 +185,51 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     }
   };
 
+  /**
+   * The page is going away before storage has answered (a lead form submitted on a slow
+   * phone while IndexedDB is still opening): run the waiting calls now under a provisional
+   * identity, so that what can be sent leaves with this page. If the page stays after all,
+   * `load` merges the provisional identity into the stored one.
+   */
+  let provisional: StoredIdentity | undefined;
+  const runBeforeLoad = () => {
+    provisional = identity;
+    identity.anonymousId ||= uuid();
+    loaded = true;
+    early.splice(0).forEach((run) => run());
+  };
+
   const load = async () => {
+    stopLifecycle = watchLifecycle({
+      hidden() {
+        if (destroyed) return;
+        if (!loaded) runBeforeLoad();
+        sendAtUnload();
+      },
+      visible() {
+        unloadSent = new Set();
+        flusher.schedule(0);
+      },
+      online: () => flusher.schedule(0),
+    });
     try {
-      const saved = (await store.get(IDENTITY_KEY)) as StoredIdentity | undefined;
-      if (saved && saved.anonymousId) identity = saved;
+      const fresh: StoredIdentity = { anonymousId: uuid(), userId: null, traits: {}, updatedAt: now() };
+      const saved = await store.claim(IDENTITY_KEY, fresh);
+      if (saved && saved.anonymousId && saved != fresh) {
+        const early = provisional && identity;
+        identity = saved;
+        if (early) {
+          // Calls already ran under a provisional identity: keep what they learnt, and
+          // give their events to the stored visitor.
+          identity.userId = early.userId || saved.userId;
+          identity.traits = mergeTraits(saved.traits, early.traits);
+          for (const r of queue.list()) {
+            if (r.anon != early.anonymousId) continue;
+            r.anon = saved.anonymousId;
+            if (r.event.userId == early.anonymousId) r.event.userId = identity.userId || saved.anonymousId;
+          }
+        }
+      } else if (!provisional) identity = fresh;
       await queue.load(now());
     } catch {}
     if (!identity.anonymousId) identity.anonymousId = uuid();
@@ -189,17 +243,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     loaded = true;
     if (destroyed) return;
     early.splice(0).forEach((run) => run());
-    stopLifecycle = watchLifecycle({
-      hidden() {
-        if (!destroyed) sendAtUnload();
-      },
-      visible() {
-        unloadSent = new Set();
-        flusher.schedule(0);
-      },
-      online: () => flusher.schedule(0),
-    });
-    // Whatever earlier visits left behind.
+    // Whatever earlier visits left behind, released if the visitor is known by now.
+    release();
     flusher.schedule(0);
   };
   let readyPromise: Promise<void> | undefined;
@@ -270,6 +315,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     const write = queue.add(record);
     lastWrite = write;
     if (!held) write.then(() => flusher.schedule(o.flushIntervalMs));
+    else syncIdentitySoon();
     return write;
   };
 
@@ -410,6 +456,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     },
 
     optOut() {
+      writeOptOut(o.storageName, true);
       ordered(() => {
         optedOut = identity.optedOut = true;
         // Not tracking means not keeping what was tracked either.
@@ -420,6 +467,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     },
 
     optIn() {
+      writeOptOut(o.storageName, false);
       ordered(() => {
         optedOut = identity.optedOut = false;
         saveIdentity();
@@ -438,6 +486,22 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   };
   // Count and report bad calls made before load the same way as after.
   return client;
+}
+
+// The opt-out is also kept in localStorage, which can be read at once: an opted-out visitor
+// must not be tracked in the moments before IndexedDB answers (see runBeforeLoad).
+const optOutKey = (name: string) => `${name}:opted-out`;
+function readOptOut(name: string): boolean {
+  try {
+    return localStorage.getItem(optOutKey(name)) == '1';
+  } catch {
+    return false;
+  }
+}
+function writeOptOut(name: string, out: boolean): void {
+  try {
+    out ? localStorage.setItem(optOutKey(name), '1') : localStorage.removeItem(optOutKey(name));
+  } catch {}
 }
 
 function optionsAndCallback(options: unknown, callback: unknown): [CallOptions | undefined, Callback | undefined] {

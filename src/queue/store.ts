@@ -4,7 +4,7 @@
  * (an open that never answers), over quota, or loses its connection (WebKit closes it
  * when the app is backgrounded: every later transaction throws InvalidStateError).
  */
-import { createStore, delMany, entries, get, setMany, type UseStore } from 'idb-keyval';
+import { createStore, delMany, entries, get, setMany, update, type UseStore } from 'idb-keyval';
 
 export interface KeyValueStore {
   /** Where data lives now; 'memory' after a fallback. */
@@ -13,6 +13,9 @@ export interface KeyValueStore {
   get(key: string): Promise<unknown>;
   setMany(items: Array<[string, unknown]>): Promise<void>;
   delMany(keys: string[]): Promise<void>;
+  /** The value under `key`, or `value` stored there if there was none, in one transaction
+   * (two tabs opened at once must not each create their own visitor). */
+  claim<T>(key: string, value: T): Promise<T>;
 }
 
 /** A store in a Map: tests, and the fallback when IndexedDB cannot be used. */
@@ -24,6 +27,7 @@ export function memoryStore(): KeyValueStore {
     get: async (key) => map.get(key),
     setMany: async (items) => void items.forEach(([k, v]) => map.set(k, v)),
     delMany: async (keys) => void keys.forEach((k) => map.delete(k)),
+    claim: async (key, value) => (map.has(key) ? map.get(key) : (map.set(key, value), value)) as typeof value,
   };
 }
 
@@ -64,6 +68,15 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
     get: (key) => run((s) => get(key, s), (m) => m.get(key)),
     setMany: (items) => run((s) => setMany(items, s), (m) => m.setMany(items)),
     delMany: (keys) => run((s) => delMany(keys, s), (m) => m.delMany(keys)),
+    claim: <T>(key: string, value: T) =>
+      run(
+        async (s) => {
+          let result = value;
+          await update(key, (old) => (old ? (result = old) : value), s);
+          return result;
+        },
+        (m) => m.claim(key, value),
+      ),
   };
 }
 

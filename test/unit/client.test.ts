@@ -184,6 +184,70 @@ describe('identity', () => {
   });
 });
 
+describe('tabs and the page lifecycle', () => {
+  it('a tab that was open before another tab identified the visitor sends what it tracks next', async () => {
+    const relay = fakeRelay();
+    // Opened at the same moment: one visitor, not two.
+    const tab1 = make({ flushIntervalMs: 10 });
+    const tab2 = make({ flushIntervalMs: 10 });
+    await Promise.all([tab1.ready(), tab2.ready()]);
+    expect(tab2.user().anonymousId).toBe(tab1.user().anonymousId);
+    await tab1.identify({ phone: '+15551234567' });
+    await tab2.track('In the other tab');
+    const deadline = Date.now() + 3000;
+    while (!relay.events().some((e) => e.name == 'In the other tab') && Date.now() < deadline) await tick(20);
+    const event = relay.events().find((e) => e.name == 'In the other tab');
+    expect(event?.traits.phones[0].phoneNumber).toBe('+15551234567');
+  });
+
+  it('a page hidden before storage has answered still sends its lead by beacon', async () => {
+    // IndexedDB that takes its time to open, as on a busy phone.
+    const realOpen = indexedDB.open.bind(indexedDB);
+    vi.stubGlobal('indexedDB', { open: (name: string) => { const late: any = {}; setTimeout(() => { const r = realOpen(name); r.onupgradeneeded = (e) => late.onupgradeneeded?.(e); r.onsuccess = (e) => { late.result = r.result; late.onsuccess?.(e); }; r.onerror = (e) => { late.error = r.error; late.onerror?.(e); }; }, 300); return late; } });
+    const beacons: any[] = [];
+    vi.stubGlobal('navigator', { onLine: true, sendBeacon: (_url: string, body: string) => (beacons.push(JSON.parse(body)), true) });
+    fakeRelay();
+    const regal = make();
+    regal.identify({ phone: '(415) 555-0134', smsOptIn: true } as any);
+    regal.track('Lead Form Submitted');
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    try {
+      document.dispatchEvent(new Event('visibilitychange'));
+    } finally {
+      delete (document as any).visibilityState;
+    }
+    const sent = beacons.flatMap((b) => b.batch);
+    expect(sent.map((e: any) => e.name ?? 'identify')).toEqual(['identify', 'Lead Form Submitted']);
+    expect(sent[1].traits.phones[0].phoneNumber).toBe('+14155550134');
+    // The page stayed after all: storage answers, and the lead is still stored and sent once confirmed.
+    await regal.ready();
+    await regal.flush();
+    expect(regal.user().traits.phones![0].phoneNumber).toBe('+14155550134');
+  });
+
+  it('an opted-out visitor is not tracked even in the moments before storage loads', async () => {
+    const relay = fakeRelay();
+    const first = make({ holdUntilContactable: false });
+    first.optOut();
+    await first.ready();
+    first.destroy();
+    const beacons: string[] = [];
+    vi.stubGlobal('navigator', { onLine: true, sendBeacon: (_u: string, b: string) => (beacons.push(b), true) });
+    const second = make({ holdUntilContactable: false });
+    second.track('Should not be sent');
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    try {
+      document.dispatchEvent(new Event('visibilitychange'));
+    } finally {
+      delete (document as any).visibilityState;
+    }
+    await second.flush();
+    expect(beacons).toEqual([]);
+    expect(relay.sent).toHaveLength(0);
+    second.optIn();
+  });
+});
+
 describe('input safety', () => {
   it('reports a missing event name through the error channel and stores nothing', async () => {
     const errors: RegalError[] = [];
