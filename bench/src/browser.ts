@@ -55,12 +55,14 @@ export async function heapAfterGc(cdp: CDPSession): Promise<number> {
 }
 
 /**
- * Trace categories: tasks, timers, IndexedDB and fetch callbacks, script evaluation, and
- * the page's marks. Light enough that task lengths stay close to untraced ones.
+ * Trace categories of the task figures: the scheduler's tasks (`toplevel`) and the page's
+ * marks only, the lightest trace that still shows every task's length.
  */
-export const TASK_CATEGORIES = ['__metadata', 'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'];
+export const TASK_CATEGORIES = ['__metadata', 'toplevel', 'blink.user_timing'];
+/** What ran in a task: timers, IndexedDB and fetch callbacks, script evaluation, GC. */
+export const TIMELINE_CATEGORIES = [...TASK_CATEGORIES, 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'];
 /** Plus V8's sampling CPU profiler: says which functions took the time, but slows the page. */
-export const PROFILE_CATEGORIES = [...TASK_CATEGORIES, 'v8', 'disabled-by-default-v8.cpu_profiler'];
+export const PROFILE_CATEGORIES = [...TIMELINE_CATEGORIES, 'disabled-by-default-v8.cpu_profiler'];
 
 let traceCount = 0;
 

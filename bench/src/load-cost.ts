@@ -16,7 +16,7 @@
  */
 import type { Browser } from 'playwright-core';
 import type { BenchServer } from './bench-server';
-import { newVisit, TASK_CATEGORIES, traced } from './browser';
+import { newVisit, TIMELINE_CATEGORIES, traced } from './browser';
 import { pageUrl, type PageBench } from './pages';
 import { anyThreadNamed, eventsNamed, mark, parseTrace, unionMs } from './trace';
 
@@ -46,7 +46,7 @@ export async function measureLoad(browser: Browser, server: BenchServer, { mobil
       const times = await open();
       return { readyMs: times.readyMs, scriptMs: times.scriptMs, problems: visit.problems };
     }
-    const { result: times, trace: buffer } = await traced(browser, visit.page, open, `load${mobile ? '-mobile' : ''}`, [...TASK_CATEGORIES, 'v8']);
+    const { result: times, trace: buffer } = await traced(browser, visit.page, open, `load${mobile ? '-mobile' : ''}`, TIMELINE_CATEGORIES);
     const t = parseTrace(buffer);
     const from = mark(t, 'bench:t0');
     const to = mark(t, 'bench:ready');

@@ -29,34 +29,30 @@ export interface Section {
 
 const fmt = (v: number, digits: number) => (Number.isFinite(v) ? round(v, digits).toLocaleString('en-US', { maximumFractionDigits: digits }) : String(v));
 
+/** The table: one row per figure, section titles and notes between them. */
 export function printTable(sections: Section[]): string {
-  const rows: string[][] = [['figure', 'median', 'min – max', 'runs', 'target', '']];
-  const lines: string[] = [];
-  const widths = [0, 0, 0, 0, 0, 0];
-  const all: Array<string[] | string> = [];
+  const header = ['figure', 'median', 'min – max', 'runs', 'target', ''];
+  const rows: Array<string[] | string> = [];
   for (const section of sections) {
-    all.push(`\n${section.title}`);
+    rows.push(`\n${section.title}`);
     for (const f of section.figures) {
       const d = f.digits ?? 1;
-      const s = f.summary;
-      const same = s.runs.length <= 1 || s.min === s.max;
-      const row = [
+      const { median, min, max, runs } = f.summary;
+      rows.push([
         `  ${f.label}`,
-        `${fmt(s.median, d)} ${f.unit}`,
-        same ? '' : `${fmt(s.min, d)} – ${fmt(s.max, d)}`,
-        String(s.runs.length),
+        `${fmt(median, d)} ${f.unit}`.trimEnd(),
+        runs.length > 1 && min !== max ? `${fmt(min, d)} – ${fmt(max, d)}` : '',
+        String(runs.length),
         f.target?.text ?? '',
-        f.target ? (f.target.pass(s.median) ? '✓' : '✗') : '',
-      ];
-      all.push(row);
+        f.target ? (f.target.pass(median) ? '✓' : '✗') : '',
+      ]);
     }
-    for (const note of section.notes ?? []) all.push(`    ${note}`);
+    for (const note of section.notes ?? []) rows.push(`    ${note}`);
   }
-  for (const row of [rows[0], ...all.filter((r): r is string[] => Array.isArray(r))]) row.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 1 || i === 2 || i === 3 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
-  lines.push(line(rows[0]));
-  for (const r of all) lines.push(typeof r === 'string' ? r : line(r));
-  return lines.join('\n');
+  const cells = [header, ...rows.filter((r): r is string[] => Array.isArray(r))];
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((cell, i) => (i >= 1 && i <= 3 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map((r) => (typeof r === 'string' ? r : line(r)))].join('\n');
 }
 
 /** Sets `path` in `target` (creating objects on the way). */

@@ -3,9 +3,10 @@
  * main thread of the page, its tasks, and what ran inside them. Durations are in µs in
  * the trace and in ms here.
  *
- * - A task is a top-level `RunTask` on the renderer main thread (nested run loops aside,
- *   everything the main thread does happens inside one). It is what the Long Tasks API
- *   reports, without its 50 ms floor.
+ * - A task is a top-level `ThreadControllerImpl::RunTask` (category toplevel; `RunTask` in
+ *   the devtools.timeline categories is the same task) on the renderer main thread: nested
+ *   run loops aside, everything the main thread does happens inside one. It is what the
+ *   Long Tasks API reports, without its 50 ms floor.
  * - The page marks its phases with `performance.mark('bench:...')`; the marks are in the
  *   trace too (category blink.user_timing), on the renderer main thread, which is how the
  *   right thread and the right time window are found.
@@ -58,12 +59,12 @@ const onMain = (trace: Trace, e: TraceEvent) => e.pid === trace.pid && e.tid ===
 /** Top-level tasks of the main thread that overlap [fromTs, toTs], in order. */
 export function tasks(trace: Trace, fromTs: number, toTs: number): TraceEvent[] {
   const all = trace.events
-    .filter((e) => onMain(trace, e) && e.name === 'RunTask' && e.ts <= toTs && e.ts + e.dur! >= fromTs)
-    .sort((a, b) => a.ts - b.ts);
+    .filter((e) => onMain(trace, e) && (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask') && e.ts <= toTs && e.ts + e.dur! >= fromTs)
+    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
   const top: TraceEvent[] = [];
   for (const e of all) {
     const last = top[top.length - 1];
-    if (last && e.ts < last.ts + last.dur!) continue; // nested inside the previous one
+    if (last && e.ts < last.ts + last.dur!) continue; // nested inside the previous one (or its twin)
     top.push(e);
   }
   return top;
