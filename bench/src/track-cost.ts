@@ -14,11 +14,12 @@
  * - `deliveredMs`, `requests`, `bytesPerEvent` (identified): from the first call to the
  *   `delivered` event that completes the count; POSTs and body bytes counted at `/regal`;
  *   the reference server's record is checked for exactly `count` distinct events.
- * - Traced runs (tracing slows the page a little, so they are separate from the timed ones):
- *   `longestTaskMs` is the longest main-thread task after the burst until everything is
- *   stored or delivered, plus 300 ms (the IndexedDB writes, the sends, the answers, the
- *   deletes); `burstTaskMs` is the task that ran the burst itself (count × the per-call cost,
- *   plus whatever the page does around it).
+ * - Traced runs (tracing slows the page a little, so they are separate from the timed ones;
+ *   only the `toplevel` category, the lightest that shows tasks): `longestTaskMs` is the
+ *   longest main-thread task after the burst's own task until everything is stored or
+ *   delivered, plus 300 ms (the IndexedDB writes, the sends, the answers, the deletes);
+ *   `afterBusyMs` is the sum of those tasks; `tasksOver10ms` counts them, the burst's task
+ *   included (`burstTaskMs`; the printed burst figure is the untraced `burstMs`).
  * - Profiled runs (tracing with V8's sampling profiler, which slows the page a lot: their
  *   times are not figures) say where the time went: `burstDetail` for the burst,
  *   `longestTaskDetail` for the longest task after it, as self time by function, named by
