@@ -2,11 +2,12 @@
 /**
  * `npm run bench` (which builds first): bundles the bench (bench/src/*.ts, with the relay
  * and the reference server it imports from src/ and demo/server/) into bench/.tmp/ with
- * rollup, then runs it in plain Node. Arguments are passed on, e.g.
+ * rollup, copies dist/ to bench/.tmp/dist-snapshot (what the bench measures), then runs it
+ * in plain Node. Arguments are passed on, e.g.
  * `npm run bench -- --quick` or `node bench/run.mjs --only=size,relay` (see bench/README.md).
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { rollup } from 'rollup';
 import typescript from '@rollup/plugin-typescript';
@@ -17,6 +18,15 @@ const out = join(root, 'bench/.tmp/dist');
 const started = performance.now();
 
 rmSync(out, { recursive: true, force: true });
+// The browser figures load the built bundles from a copy: the worktree is shared, and a
+// rebuild elsewhere empties dist/ for a while (and would change the bundle mid-run).
+if (!existsSync(join(root, 'dist/regal.min.js'))) {
+  console.error('bench: dist/ is missing or incomplete. Run `npm run build` first (`npm run bench` does).');
+  process.exit(1);
+}
+const snapshot = join(root, 'bench/.tmp/dist-snapshot');
+rmSync(snapshot, { recursive: true, force: true });
+cpSync(join(root, 'dist'), snapshot, { recursive: true });
 const bundle = await rollup({
   input: {
     main: 'bench/src/main.ts',

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { startReferenceServer } from '../../demo/server/reference-server';
 import type { StoredEvent } from '../../demo/server/event-store';
 import { createRelay, toNodeHandler } from '../../src/relay/index';
+import { DIST } from './dist';
 import { benchPages } from './pages';
 
 export const REGAL_RATE_LIMIT = 300;
@@ -55,7 +56,7 @@ export async function startBenchServer({ limited }: { limited: boolean }): Promi
     apiKey: API_KEY,
     dataDir,
     rateLimitPerSecond: limited ? REGAL_RATE_LIMIT : LIFTED,
-    distDir: join(process.cwd(), 'dist'),
+    distDir: DIST,
     publicDir: join(process.cwd(), 'demo/public'),
     mounts: { '/regal': countingRelay, '/bench': benchPages },
     quiet: true,

@@ -17,7 +17,7 @@
 import type { Browser } from 'playwright-core';
 import type { BenchServer } from './bench-server';
 import { newVisit, TIMELINE_CATEGORIES, traced } from './browser';
-import { pageUrl, type PageBench } from './pages';
+import { openBenchPage, pageUrl, type PageBench } from './pages';
 import { anyThreadNamed, eventsNamed, mark, parseTrace, unionMs } from './trace';
 
 export interface LoadRun {
@@ -35,8 +35,7 @@ export async function measureLoad(browser: Browser, server: BenchServer, { mobil
   const visit = await newVisit(browser, { mobile });
   try {
     const open = async () => {
-      await visit.page.goto(pageUrl(server.url, { endpoint: '/regal' }));
-      await visit.page.waitForFunction(() => (window as unknown as { __bench: PageBench }).__bench.ready !== undefined, undefined, { timeout: 30_000 });
+      await openBenchPage(visit, pageUrl(server.url, { endpoint: '/regal' }));
       return visit.page.evaluate(() => {
         const b = (window as unknown as { __bench: PageBench }).__bench;
         return { readyMs: b.ready! - b.t0, scriptMs: b.t1 - b.t0, isolated: crossOriginIsolated };

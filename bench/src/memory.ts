@@ -15,7 +15,7 @@
 import type { Browser } from 'playwright-core';
 import type { BenchServer } from './bench-server';
 import { heapAfterGc, newVisit } from './browser';
-import { pageUrl, type PageBench } from './pages';
+import { openBenchPage, pageUrl, type PageBench } from './pages';
 import { sleep } from './stats';
 import { EVENT_NAME, PHONE } from './track-cost';
 
@@ -38,8 +38,7 @@ export async function measureHeap(browser: Browser, server: BenchServer, { ident
   const visit = await newVisit(browser, { mobile: false });
   const { page, cdp } = visit;
   try {
-    await page.goto(pageUrl(server.url, { endpoint: '/regal', maxEvents: count * 2, maxBytes: count * 2_000 }));
-    await page.waitForFunction(() => (window as unknown as BenchWindow).__bench.ready !== undefined, undefined, { timeout: 30_000 });
+    await openBenchPage(visit, pageUrl(server.url, { endpoint: '/regal', maxEvents: count * 2, maxBytes: count * 2_000 }));
     if (identified) {
       await page.evaluate((phone) => {
         const w = window as unknown as BenchWindow;

@@ -8,6 +8,7 @@
  * The page reads the `regal.load()` options from `?o=<JSON>`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Visit } from './browser';
 
 export const PAGE_PATH = '/bench/page.html';
 
@@ -74,4 +75,14 @@ export interface PageBench {
   delivered: number;
   deliveredAt?: number;
   untilDelivered(count: number): Promise<number>;
+}
+
+/** Opens the bench page in the visit and waits for `ready()`; says what the page reported if it never comes. */
+export async function openBenchPage(visit: Visit, url: string): Promise<void> {
+  await visit.page.goto(url);
+  try {
+    await visit.page.waitForFunction(() => (window as unknown as { __bench?: PageBench }).__bench?.ready !== undefined, undefined, { timeout: 30_000 });
+  } catch (error) {
+    throw new Error(`The bench page did not become ready within 30 s: ${visit.problems.join('; ') || 'no console errors'}`, { cause: error });
+  }
 }

@@ -4,7 +4,8 @@
  * repeated here): a `file` entry as built (minified first with `minify: true`, terser,
  * module, compress passes 2), an `app` entry bundled like a user's bundler would (rollup,
  * node-resolve for the browser, terser defaults); then minified bytes, gzip level 9 and
- * brotli quality 11 (text mode). Deterministic: measured once.
+ * brotli quality 11 (text mode). Deterministic: measured once. Reads the copy of dist/ the
+ * bench measures (bench/src/dist.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { minify } from 'terser';
+import { DIST, inDist } from './dist';
 
 export interface EntrySize {
   name: string;
@@ -40,7 +42,7 @@ async function bundleApp(source: string): Promise<string> {
     plugins: [
       {
         name: 'size-app',
-        resolveId: (id: string) => (id === entry ? id : id === 'regal-browser' ? join(root, 'dist/index.js') : null),
+        resolveId: (id: string) => (id === entry ? id : id === 'regal-browser' ? join(DIST, 'index.js') : null),
         load: (id: string) => (id === entry ? source : null),
       },
       nodeResolve({ browser: true }),
@@ -60,7 +62,7 @@ export async function measureSizes(): Promise<EntrySize[]> {
     let code: string;
     if (entry.app) code = await bundleApp(entry.app);
     else {
-      code = readFileSync(join(root, entry.file!), 'utf8');
+      code = readFileSync(inDist(entry.file!), 'utf8');
       if (entry.minify) code = (await minify(code, { module: true, compress: { passes: 2 } })).code ?? '';
     }
     sizes.push({

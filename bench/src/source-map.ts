@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DIST } from './dist';
 
 /** (url, 0-based line, 0-based column) → 'src/file.ts:line', or undefined. */
 export type Resolve = (url: string, line: number, column: number) => string | undefined;
@@ -29,7 +30,7 @@ async function load(): Promise<Resolve> {
     return () => undefined;
   }
   for (const bundle of BUNDLES) {
-    const path = join(process.cwd(), 'dist', `${bundle}.map`);
+    const path = join(DIST, `${bundle}.map`);
     if (existsSync(path)) maps.set(bundle, new lib.TraceMap(readFileSync(path, 'utf8')));
   }
   return (url, line, column) => {

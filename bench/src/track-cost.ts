@@ -28,7 +28,7 @@
 import type { Browser } from 'playwright-core';
 import type { BenchServer } from './bench-server';
 import { newVisit, PROFILE_CATEGORIES, TASK_CATEGORIES, traced } from './browser';
-import { pageUrl, type PageBench } from './pages';
+import { openBenchPage, pageUrl, type PageBench } from './pages';
 import { bundleResolver } from './source-map';
 import { cpuSamples, hotFunctions, mark, parseTrace, taskAt, tasks } from './trace';
 import { sleep } from './stats';
@@ -93,8 +93,7 @@ export async function measureTrack(browser: Browser, server: BenchServer, option
   const visit = await newVisit(browser, { mobile });
   const { page } = visit;
   try {
-    await page.goto(pageUrl(server.url, { endpoint: '/regal', ...options.load }));
-    await page.waitForFunction(() => (window as unknown as BenchWindow).__bench.ready !== undefined, undefined, { timeout: 30_000 });
+    await openBenchPage(visit, pageUrl(server.url, { endpoint: '/regal', ...options.load }));
     if (identified) {
       await page.evaluate((phone) => {
         const w = window as unknown as BenchWindow;
