@@ -33,8 +33,17 @@ interface StoredIdentity extends Identity {
 export const IDENTITY_KEY = 'm:identity';
 // One event past this is refused at the call: it could never fit a beacon or Regal's 64 KB body.
 const MAX_EVENT_BYTES = 32_000;
+// Everything of an event but its properties, name and traits: ids, timestamp, keys (~190).
+const ENVELOPE_BYTES = 220;
 // Unload: Chrome gives all keepalive requests of a page 64 KB together; keep a margin.
 const UNLOAD_BUDGET = 60_000;
+
+/** What a call's builder returns: the event, whether it is held, its properties' JSON size. */
+interface Built {
+  event: OutgoingEvent;
+  held: boolean;
+  size?: number;
+}
 
 /** Internal hooks for `trackForm` (kept off the documented surface). */
 export interface ClientInternals {
@@ -63,6 +72,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   // Who the visitor is; the stamp (primary phone/email) is derived once per identity change.
   let identity: StoredIdentity = { anonymousId: '', userId: null, traits: {}, updatedAt: 0 };
   let stamp: ContactTraits = {};
+  let stampBytes = 2;
   let contactable = false;
   let loaded = false;
   let destroyed = false;
@@ -94,11 +104,18 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   };
 
   const store = resilientStore(o.storageName, (cause) => report(regalError('storage_unavailable', `IndexedDB unavailable, using memory: ${cause}`)));
-  const queue = createQueue(store, o, onDrop);
+  const queue = createQueue(store, o, onDrop, (records) => {
+    if (records.some((r) => !r.held)) flusher.schedule(o.flushIntervalMs);
+  });
+  /** The stamp and contactability follow from the traits; worked out once per change. */
+  const derive = () => {
+    stamp = identifyingTraits(identity.traits);
+    stampBytes = JSON.stringify(stamp).length;
+    contactable = isContactable(identity.traits);
+  };
   const saveIdentity = () => {
     identity.updatedAt = now();
-    stamp = identifyingTraits(identity.traits);
-    contactable = isContactable(identity.traits);
+    derive();
     return store.setMany([[IDENTITY_KEY, identity]]).catch(() => {});
   };
 
@@ -122,8 +139,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     const saved = (await store.get(IDENTITY_KEY).catch(() => undefined)) as StoredIdentity | undefined;
     if (saved && saved.updatedAt > identity.updatedAt) {
       identity = saved;
-      stamp = identifyingTraits(identity.traits);
-      contactable = isContactable(identity.traits);
+      derive();
     }
     release();
   };
@@ -263,60 +279,60 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
 
   /**
    * Runs a call once storage has loaded (in call order), stores the event it builds, and
-   * returns the call's result. `build` returns the event, or throws a RegalError.
+   * returns the call's result. `build` returns the event (with the JSON size of its
+   * properties, when known), or throws a RegalError. This is `track`'s hot path: once
+   * loaded it allocates one promise and one accessor, nothing per event beyond that.
    */
-  const call = (callback: Callback | undefined, messageId: string, build: () => { event: OutgoingEvent; held: boolean } | undefined): CallResult => {
-    let resolveStored!: () => void;
-    const stored = new Promise<void>((r) => (resolveStored = r)) as CallResult;
-    let deliveredPromise: Promise<boolean> | undefined;
-    Object.defineProperty(stored, 'delivered', {
-      get: () => (deliveredPromise ||= new Promise<boolean>((r) => waiters.set(messageId, r))),
-    });
-    const done = (err: RegalError | null) => {
-      if (err) {
-        report(err);
-        waiters.get(messageId)?.(false);
-        waiters.delete(messageId);
-      }
-      try {
-        callback?.(err);
-      } catch {}
-      resolveStored();
-    };
-    const run = () => {
+  const call = (callback: Callback | undefined, messageId: string, build: () => Built | undefined): CallResult => {
+    let failed = false;
+    const run = (): Promise<void> => {
+      let error: RegalError | null = null;
+      let write: Promise<void> | undefined;
       try {
         const built = build();
-        if (!built) return done(null);
-        enqueue(built.event, built.held).then(
-          () => done(null),
-          () => done(null),
-        );
+        if (built) write = enqueue(built.event, built.held, built.size);
       } catch (e) {
-        done((e as RegalError).name == 'RegalError' ? (e as RegalError) : regalError('internal', String(e)));
+        error = (e as RegalError).name == 'RegalError' ? (e as RegalError) : regalError('internal', String(e));
+        failed = true;
+        report(error);
+        settle([{ event: { messageId } } as QueuedRecord], false);
       }
+      const stored = write || Promise.resolve();
+      return callback ? stored.then(() => void callback(error), () => {}).catch(() => {}) : stored.then(noop, noop);
     };
-    ordered(run);
-    return stored;
+    let result: CallResult;
+    if (loaded) result = run() as CallResult;
+    else {
+      let resolve!: () => void;
+      result = new Promise<void>((r) => (resolve = r)) as CallResult;
+      early.push(() => run().then(resolve));
+      ready();
+    }
+    let delivered: Promise<boolean> | undefined;
+    Object.defineProperty(result, 'delivered', {
+      get: () => (delivered ||= failed ? Promise.resolve(false) : new Promise<boolean>((r) => waiters.set(messageId, r))),
+    });
+    return result;
   };
 
-  const enqueue = (event: OutgoingEvent, held: boolean): Promise<void> => {
+  const enqueue = (event: OutgoingEvent, held: boolean, propertiesSize?: number): Promise<void> => {
     if (optedOut) {
-      if (o.optedOutStorage == 'memory') optOutBuffer.push(() => enqueue(event, held));
+      if (o.optedOutStorage == 'memory') optOutBuffer.push(() => enqueue(event, held, propertiesSize));
       else onDrop('opted-out', [{ event } as QueuedRecord]);
       return Promise.resolve();
     }
-    const bytes = JSON.stringify(event).length;
+    // The size of what the call added (its properties, measured when they were copied) plus
+    // a bound on the rest, instead of serialising every event a second time.
+    const bytes = propertiesSize == null ? JSON.stringify(event).length : propertiesSize + ENVELOPE_BYTES + stampBytes + (event.name || '').length;
     if (bytes > MAX_EVENT_BYTES) {
       dropped.invalid++;
       throw regalError('invalid_properties', `Event over ${MAX_EVENT_BYTES} bytes: ${bytes}`);
     }
     const at = now();
     const record: QueuedRecord = { key: `${EVENT_PREFIX}${at.toString(36).padStart(9, '0')}${(seq++).toString(36).padStart(5, '0')}${tabId}`, event, anon: identity.anonymousId, held, at, bytes };
-    const write = queue.add(record);
-    lastWrite = write;
-    if (!held) write.then(() => flusher.schedule(o.flushIntervalMs));
-    else syncIdentitySoon();
-    return write;
+    lastWrite = queue.add(record);
+    if (held) syncIdentitySoon();
+    return lastWrite;
   };
 
   /** The fields every event of a call shares, fixed at the moment of the call. */
@@ -333,8 +349,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
    * event, even when the event is built after storage loads). Returns a getter that throws
    * the input's error, so that it is reported in call order with the call's callback.
    */
-  const props = (value: unknown, what: string): (() => Properties) => {
-    if (value == null) return () => ({});
+  const props = (value: unknown, what: string): (() => [Properties, number]) => {
+    if (value == null) return () => [{}, 2];
     if (!isPlainObject(value)) {
       const error = regalError('invalid_properties', `${what}: not a plain object`, value);
       return () => {
@@ -344,7 +360,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     const safe = toJsonSafe(value);
     return () => {
       if (safe.circular) report(regalError('invalid_properties', `${what}: circular reference sent as "[Circular]"`));
-      return safe.value;
+      return [safe.value, safe.json.length];
     };
   };
 
@@ -356,7 +372,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const properties_ = props(properties, `Properties of ${name}`);
       return call(cb, id, () => {
         if (typeof name != 'string' || !name.trim()) throw regalError('invalid_event_name', `track() needs a name, got ${name}`, name);
-        return { event: trackEvent(base(id, ts, opts), name, properties_()), held: held() };
+        const [value, size] = properties_();
+        return { event: trackEvent(base(id, ts, opts), name, value), held: held(), size };
       });
     },
 
@@ -373,7 +390,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const page: PageContext = { ...capturePage(), ...(opts && opts.context && opts.context.page) };
       const id = uuid();
       const properties_ = props(objects[0], 'Page properties');
-      return call(cb, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, properties_()), held: held() }));
+      return call(cb, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, properties_()[0]), held: held() }));
     },
 
     screen(name, properties, options, callback) {
@@ -385,7 +402,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const ts = timestampOf(opts);
       const id = uuid();
       const properties_ = props(objects[0], 'Screen properties');
-      return call(cb, id, () => ({ event: screenEvent(base(id, ts, opts), screenName, properties_()), held: held() }));
+      return call(cb, id, () => {
+        const [value, size] = properties_();
+        return { event: screenEvent(base(id, ts, opts), screenName, value), held: held(), size: size + (screenName || '').length + 10 };
+      });
     },
 
     identify(userId, traits, options, callback) {
@@ -509,11 +529,18 @@ function optionsAndCallback(options: unknown, callback: unknown): [CallOptions |
   return [options && typeof options == 'object' ? (options as CallOptions) : undefined, typeof callback == 'function' ? (callback as Callback) : undefined];
 }
 
+/** The call's moment as ISO 8601. A burst of calls in one millisecond formats it once. */
+let lastMs = 0;
+let lastIso = '';
 function timestampOf(options: CallOptions | undefined): string {
-  const t = options && options.timestamp;
-  const date = t ? new Date(t) : new Date();
-  return isNaN(date.getTime()) ? new Date().toISOString() : date.toISOString();
+  const given = options && options.timestamp && new Date(options.timestamp);
+  if (given && !isNaN(given.getTime())) return given.toISOString();
+  const ms = Date.now();
+  if (ms != lastMs) (lastMs = ms), (lastIso = new Date(ms).toISOString());
+  return lastIso;
 }
+
+const noop = () => {};
 
 function resolveUrl(endpoint: string): string {
   try {

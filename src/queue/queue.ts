@@ -56,7 +56,12 @@ export interface Queue {
   bytes(): number;
 }
 
-export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (reason: DropReason, records: QueuedRecord[]) => void): Queue {
+/**
+ * @param onDrop    told of every record dropped by a cap or the age limit
+ * @param onStored  told once per write transaction of the records it stored (one callback
+ *                  for a burst, not one per event)
+ */
+export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (reason: DropReason, records: QueuedRecord[]) => void, onStored: (records: QueuedRecord[]) => void = () => {}): Queue {
   const mirror = new Map<string, QueuedRecord>();
   const stored = new Set<string>();
   // Removed here, deletion not yet committed: a refresh must not bring them back.
@@ -100,6 +105,7 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
             await store.setMany(live.map((r) => [r.key, r]));
             // A record removed while its write was in flight must not come back.
             for (const r of live) mirror.has(r.key) ? stored.add(r.key) : store.delMany([r.key]).catch(() => {});
+            onStored(live);
           } catch {}
         }
         pendingDone = undefined;
@@ -151,18 +157,20 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
     isStored: (r) => stored.has(r.key),
     async refresh() {
       if (store.kind == 'memory') return;
-      const rows = await store.entries();
-      const seen = new Set<string>();
+      // Keys first: with a thousand events queued, reading them all on every send round
+      // costs a long task; only the events this tab has not seen are read.
+      const keys = (await store.keys()).filter((k) => k.startsWith(EVENT_PREFIX));
+      const seen = new Set(keys);
+      const unseen = keys.filter((k) => !mirror.has(k) && !deleting.has(k));
+      const values = unseen.length ? await store.getMany(unseen) : [];
       let added = false;
-      for (const [key, value] of rows) {
-        if (!key.startsWith(EVENT_PREFIX) || !value || deleting.has(key)) continue;
-        seen.add(key);
-        if (!mirror.has(key)) {
-          put(value as QueuedRecord);
-          stored.add(key);
-          added = true;
-        } else if ((value as QueuedRecord).held != mirror.get(key)!.held) put(value as QueuedRecord);
-      }
+      values.forEach((value, i) => {
+        // Deleted by another tab between the two reads, or by this one meanwhile.
+        if (!value || deleting.has(unseen[i]) || mirror.has(unseen[i])) return;
+        put(value as QueuedRecord);
+        stored.add(unseen[i]);
+        added = true;
+      });
       // Stored here earlier and gone from the store now: another tab delivered it.
       for (const key of [...stored]) if (!seen.has(key)) queue.remove([mirror.get(key) || ({ key, bytes: 0 } as QueuedRecord)]);
       if (added) {

@@ -4,13 +4,16 @@
  * (an open that never answers), over quota, or loses its connection (WebKit closes it
  * when the app is backgrounded: every later transaction throws InvalidStateError).
  */
-import { createStore, delMany, entries, get, setMany, update, type UseStore } from 'idb-keyval';
+import { createStore, delMany, entries, get, getMany, keys, setMany, update, type UseStore } from 'idb-keyval';
 
 export interface KeyValueStore {
   /** Where data lives now; 'memory' after a fallback. */
   readonly kind: 'indexeddb' | 'memory';
   entries(): Promise<Array<[string, unknown]>>;
+  /** Keys only: a look for what other tabs changed, without reading every event. */
+  keys(): Promise<string[]>;
   get(key: string): Promise<unknown>;
+  getMany(keys: string[]): Promise<unknown[]>;
   setMany(items: Array<[string, unknown]>): Promise<void>;
   delMany(keys: string[]): Promise<void>;
   /** The value under `key`, or `value` stored there if there was none, in one transaction
@@ -24,7 +27,9 @@ export function memoryStore(): KeyValueStore {
   return {
     kind: 'memory',
     entries: async () => [...map].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    keys: async () => [...map.keys()].sort(),
     get: async (key) => map.get(key),
+    getMany: async (keys) => keys.map((k) => map.get(k)),
     setMany: async (items) => void items.forEach(([k, v]) => map.set(k, v)),
     delMany: async (keys) => void keys.forEach((k) => map.delete(k)),
     claim: async (key, value) => (map.has(key) ? map.get(key) : (map.set(key, value), value)) as typeof value,
@@ -65,7 +70,9 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
       return fallback ? 'memory' : 'indexeddb';
     },
     entries: () => run((s) => entries(s) as Promise<Array<[string, unknown]>>, (m) => m.entries()),
+    keys: () => run((s) => keys(s) as Promise<string[]>, (m) => m.keys()),
     get: (key) => run((s) => get(key, s), (m) => m.get(key)),
+    getMany: (list) => run((s) => getMany(list, s), (m) => m.getMany(list)),
     setMany: (items) => run((s) => setMany(items, s), (m) => m.setMany(items)),
     delMany: (keys) => run((s) => delMany(keys, s), (m) => m.delMany(keys)),
     claim: <T>(key: string, value: T) =>
