@@ -68,6 +68,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   const dropped: Record<DropReason, number> = { invalid: 0, overflow: 0, expired: 0, rejected: 0, reset: 0, 'opted-out': 0 };
   let delivered = 0;
   let seq = 0;
+  let keyMs = 0;
+  let keyTime = '';
 
   // Who the visitor is; the stamp (primary phone/email) is derived once per identity change.
   let identity: StoredIdentity = { anonymousId: '', userId: null, traits: {}, updatedAt: 0 };
@@ -329,7 +331,9 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       throw regalError('invalid_properties', `Event over ${MAX_EVENT_BYTES} bytes: ${bytes}`);
     }
     const at = now();
-    const record: QueuedRecord = { key: `${EVENT_PREFIX}${at.toString(36).padStart(9, '0')}${(seq++).toString(36).padStart(5, '0')}${tabId}`, event, anon: identity.anonymousId, held, at, bytes };
+    // Keys sort by time, then by call order within this tab; the tab id keeps tabs apart.
+    if (at != keyMs) (keyMs = at), (keyTime = EVENT_PREFIX + at.toString(36).padStart(9, '0'));
+    const record: QueuedRecord = { key: keyTime + (seq++).toString(36).padStart(5, '0') + tabId, event, anon: identity.anonymousId, held, at, bytes };
     lastWrite = queue.add(record);
     if (held) syncIdentitySoon();
     return lastWrite;
