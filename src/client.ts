@@ -166,7 +166,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     tabId,
     lockName: `${o.storageName}:send`,
     async beforeRound() {
-      await queue.refresh();
+      // What another tab sent for this one: its `.delivered` promises resolve too.
+      settle(await queue.refresh(), true);
       await syncIdentity();
       queue.expire(now());
     },

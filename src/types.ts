@@ -164,7 +164,8 @@ export interface UserInfo {
 
 /** A promise that settles when the call is stored, with `delivered` for when it was sent. */
 export interface CallResult extends Promise<void> {
-  /** Resolves true when the event was accepted by the endpoint, false if it was dropped. */
+  /** Resolves true when the event was accepted by the endpoint (sent by this tab or, having
+   * left the shared queue, by another), false if this tab dropped it. */
   delivered: Promise<boolean>;
 }
 

@@ -145,6 +145,8 @@ export function createFlusher(d: FlusherDeps): Flusher {
         running.add(job);
       }
       await Promise.all(running);
+      // The next tab to take the lock must not find, and send again, what this one sent.
+      await d.queue.removed();
     });
     if (!got) schedule(LOCK_RETRY_MS);
     else if (pauseUntil > d.now() && d.queue.list().some((r) => !r.held)) schedule(pauseUntil - d.now());

@@ -45,12 +45,15 @@ export interface Queue {
   save(records: QueuedRecord[]): Promise<void>;
   /** Removes records for good (delivered or dropped). */
   remove(records: QueuedRecord[]): void;
+  /** Resolves once every removal so far has reached the store. */
+  removed(): Promise<void>;
   /** Records in order, held ones included. */
   list(): QueuedRecord[];
   /** Whether a record has reached the store: only stored records are sent, except at unload. */
   isStored(record: QueuedRecord): boolean;
-  /** Merges what other tabs added or removed since the last look. */
-  refresh(): Promise<void>;
+  /** Merges what other tabs added or removed since the last look; returns the records that
+   * another tab took out of the store (it sent them, or dropped them). */
+  refresh(): Promise<QueuedRecord[]>;
   /** Drops records past the age limit. */
   expire(now: number): void;
   /** Total JSON bytes in the mirror. */
@@ -67,6 +70,8 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
   const stored = new Set<string>();
   // Removed here, deletion not yet committed: a refresh must not bring them back.
   const deleting = new Set<string>();
+  // idb-keyval runs each call in its own transaction, and IndexedDB commits them in order.
+  let lastDelete: Promise<void> = Promise.resolve();
   let pending: QueuedRecord[] = [];
   let pendingDone: Promise<void> | undefined;
   let totalBytes = 0;
@@ -149,15 +154,16 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
       }
       if (!keys.length) return;
       keys.forEach((k) => deleting.add(k));
-      store
+      lastDelete = store
         .delMany(keys)
         .catch(() => {})
         .then(() => keys.forEach((k) => deleting.delete(k)));
     },
+    removed: () => lastDelete,
     list: () => [...mirror.values()],
     isStored: (r) => stored.has(r.key),
     async refresh() {
-      if (store.kind == 'memory') return;
+      if (store.kind == 'memory') return [];
       // Keys first: with a thousand events queued, reading them all on every send round
       // costs a long task; only the events this tab has not seen are read.
       const keys = (await store.keys()).filter((k) => k.startsWith(EVENT_PREFIX));
@@ -173,12 +179,19 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
         added = true;
       });
       // Stored here earlier and gone from the store now: another tab delivered it.
-      for (const key of [...stored]) if (!seen.has(key)) queue.remove([mirror.get(key) || ({ key, bytes: 0 } as QueuedRecord)]);
+      const gone: QueuedRecord[] = [];
+      for (const key of [...stored]) {
+        if (seen.has(key)) continue;
+        const record = mirror.get(key);
+        queue.remove([record || ({ key, bytes: 0 } as QueuedRecord)]);
+        if (record) gone.push(record);
+      }
       if (added) {
         const sorted = [...mirror.values()].sort(byKey);
         mirror.clear();
         for (const r of sorted) mirror.set(r.key, r);
       }
+      return gone;
     },
     expire(now) {
       drop([...mirror.values()].filter((r) => now - r.at > limits.maxAgeMs), 'expired');

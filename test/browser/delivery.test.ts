@@ -10,8 +10,8 @@
  * demo/public/test/away.html (a page of the site without the library).
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { CHROMIUM, describeEvents, describeInBrowser, libraryLoaded, sleep, startHarness, stats, type Harness, type StoredEvent, type Visitor } from './harness';
+import { expect, it } from 'vitest';
+import { CHROMIUM, describeEvents, describeInBrowser, libraryLoaded, sleep, useHarness, stats, type Harness, type StoredEvent, type Visitor } from './harness';
 
 const FIXTURE = '/test/delivery.html';
 const PHONE = '+14155550142';
@@ -64,21 +64,8 @@ async function setFaults(h: Harness, faults: Record<string, number>) {
 }
 
 describeInBrowser('delivery through the page lifecycle', () => {
-  let h: Harness;
+  const h = useHarness();
   let visitor: Visitor | undefined;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterEach(async () => {
-    await visitor?.context.close();
-    visitor = undefined;
-  });
 
   it('a reload in the middle of a flush: all 200 events arrive exactly once, in order', async () => {
     visitor = await h.visitor();

@@ -8,7 +8,7 @@
  * prevent it), so it is the one console error allowed, and only for the blocked path.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   describeEvents,
   describeInBrowser,
@@ -17,9 +17,8 @@ import {
   libraryLoaded,
   names,
   sleep,
-  startHarness,
+  useHarness,
   stats,
-  type Harness,
   type StoredEvent,
   type Visitor,
 } from './harness';
@@ -32,21 +31,8 @@ async function submitLeadForm(page: Page) {
 }
 
 describeInBrowser('failures around the library', () => {
-  let h: Harness;
+  const h = useHarness();
   let visitor: Visitor | undefined;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterEach(async () => {
-    await visitor?.context.close();
-    visitor = undefined;
-  });
 
   it('an unreachable endpoint (/regal blocked) produces no error in the page, and the events are sent once it is back', async () => {
     visitor = await h.visitor();

@@ -11,8 +11,8 @@
  * marked forms, no other call to the library before the submit).
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { describeEvents, describeInBrowser, names, sleep, startHarness, type Contact, type Harness, type StoredEvent, type Visitor } from './harness';
+import { expect, it } from 'vitest';
+import { describeEvents, describeInBrowser, names, sleep, useHarness, type Contact, type Harness, type StoredEvent, type Visitor } from './harness';
 
 type OptIn = { subscribed: boolean; timestamp: string; source: string; text?: string };
 
@@ -47,21 +47,8 @@ function expectOptIn(optIn: unknown, source: string, wording: string, window: [s
 }
 
 describeInBrowser('lead-form capture', () => {
-  let h: Harness;
+  const h = useHarness();
   let visitor: Visitor | undefined;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterEach(async () => {
-    await visitor?.context.close();
-    visitor = undefined;
-  });
 
   it('a declarative form that navigates: contact with E.164 phone, stamped opt-ins with their wording, and the event; nothing lost to the navigation', async () => {
     visitor = await h.visitor();

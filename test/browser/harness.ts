@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
-import { describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { createDemoMounts } from '../../demo/server/demo-mounts';
 import { createRelay, toNodeHandler } from '../../src/relay/index';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
@@ -84,6 +84,8 @@ export interface Harness {
   serve(name: string, page: TestPage): string;
   /** A new visitor (fresh storage), with console errors and page errors collected. */
   visitor(): Promise<Visitor>;
+  /** Closes every visitor's browser context opened since the last call. */
+  closeVisitors(): Promise<void>;
   /** What the reference server recorded, in arrival order. */
   events(): Promise<StoredEvent[]>;
   contacts(): Promise<Contact[]>;
@@ -166,6 +168,7 @@ function relayMounts(server: ReferenceServer): Record<string, NodeHandler> {
 export async function startHarness(): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'regal-browser-'));
   const pages = new Map<string, TestPage>();
+  const visitors = new Set<BrowserContext>();
   const late = lateMounts();
   const relayRequests: RelayRequest[] = [];
   const logRelay = (req: IncomingMessage) => relayRequests.push({ at: Date.now(), mode: String(req.headers['sec-fetch-mode'] ?? '') });
@@ -199,6 +202,7 @@ export async function startHarness(): Promise<Harness> {
     },
     async visitor() {
       const context = await browser.newContext();
+      visitors.add(context);
       const problems: string[] = [];
       const watch = (page: Page) => {
         page.on('console', (message: ConsoleMessage) => {
@@ -227,6 +231,10 @@ export async function startHarness(): Promise<Harness> {
       }
       throw new Error(`Timed out after ${timeoutMs} ms waiting for events; the server has:\n${describeEvents(last)}`);
     },
+    async closeVisitors() {
+      await Promise.all([...visitors].map((c) => c.close().catch(() => {})));
+      visitors.clear();
+    },
     blockRelay: (on) => late.block(on),
     relayRequests: () => [...relayRequests],
     async reset() {
@@ -240,6 +248,33 @@ export async function startHarness(): Promise<Harness> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The lifecycle every browser test file shares: one harness (server + Chromium) per file,
+ * a clean record before each test, and every visitor's browser context closed after it.
+ * Returns the harness (a stand-in that forwards to it once `beforeAll` has started it).
+ */
+export function useHarness(): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    started = await startHarness();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  beforeEach(async () => {
+    await started!.reset();
+  });
+  afterEach(async () => {
+    await started?.closeVisitors();
+  });
+  return new Proxy({} as Harness, {
+    get: (_, key) => {
+      if (!started) throw new Error('The harness starts in beforeAll: use it inside tests and hooks.');
+      return started[key as keyof Harness];
+    },
+  });
 }
 
 /** One line per event, for failure messages. */

@@ -4,7 +4,7 @@
  * consent they gave, and releases what they did before, in order; a reload loses nothing.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   describeEvents,
   describeInBrowser,
@@ -12,9 +12,8 @@ import {
   libraryLoaded,
   names,
   sleep,
-  startHarness,
+  useHarness,
   stats,
-  type Harness,
   type StoredEvent,
   type Visitor,
 } from './harness';
@@ -36,21 +35,8 @@ const pageViews = (events: StoredEvent[], path: string) =>
   events.filter((e) => e.name === 'Page Viewed' && (e.properties as { path?: string }).path === path);
 
 describeInBrowser('landing page', () => {
-  let h: Harness;
+  const h = useHarness();
   let visitor: Visitor | undefined;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterEach(async () => {
-    await visitor?.context.close();
-    visitor = undefined;
-  });
 
   it('sends nothing while the visitor is anonymous: their page view and click are held', async () => {
     visitor = await h.visitor();

@@ -5,25 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Route } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { describeEvents, describeInBrowser, libraryLoaded, names, sleep, snippet, startHarness, type Harness, type Visitor } from './harness';
+import { expect, it } from 'vitest';
+import { describeEvents, describeInBrowser, libraryLoaded, names, sleep, snippet, useHarness, type Visitor } from './harness';
 
 describeInBrowser('script tag and snippet', () => {
-  let h: Harness;
+  const h = useHarness();
   let visitor: Visitor | undefined;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterEach(async () => {
-    await visitor?.context.close();
-    visitor = undefined;
-  });
 
   it('the landing page embeds the snippet as built (dist/snippet.min.js)', () => {
     const landing = readFileSync(join(__dirname, '../../demo/public/index.html'), 'utf8');

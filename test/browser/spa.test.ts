@@ -4,8 +4,8 @@
  * visitor and is never sent under the previous person's identity.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { describeEvents, describeInBrowser, names, sleep, startHarness, stats, type Harness, type StoredEvent, type Visitor } from './harness';
+import { expect, it } from 'vitest';
+import { describeEvents, describeInBrowser, names, sleep, useHarness, stats, type StoredEvent, type Visitor } from './harness';
 
 const user = (page: Page) => page.evaluate(() => (window as any).regal.user() as { anonymousId: string; userId: string | null });
 const path = (e: StoredEvent) => (e.properties as { path?: string }).path;
@@ -19,21 +19,8 @@ async function logIn(page: Page, email: string, phone: string) {
 }
 
 describeInBrowser('single-page app', () => {
-  let h: Harness;
+  const h = useHarness();
   let visitor: Visitor | undefined;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  beforeEach(async () => {
-    await h.reset();
-  });
-  afterEach(async () => {
-    await visitor?.context.close();
-    visitor = undefined;
-  });
 
   it('sends a page view per client-side route, with that route’s path and title', async () => {
     visitor = await h.visitor();

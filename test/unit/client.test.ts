@@ -200,6 +200,23 @@ describe('tabs and the page lifecycle', () => {
     expect(event?.traits.phones[0].phoneNumber).toBe('+15551234567');
   });
 
+  it('.delivered resolves in the tab that made an event when another tab sent it', async () => {
+    const relay = fakeRelay();
+    const maker = make({ flushIntervalMs: 1e9 });
+    await maker.ready();
+    const sender = make({ flushIntervalMs: 1e9 });
+    await sender.ready();
+    await maker.identify({ phone: '+15551234567' });
+    const result = maker.track('Made here');
+    const delivered = result.delivered;
+    await result;
+    await sender.flush();
+    expect(relay.events().map((e) => e.name ?? 'identify')).toEqual(['identify', 'Made here']);
+    await maker.flush();
+    expect(relay.sent).toHaveLength(1);
+    await expect(delivered).resolves.toBe(true);
+  });
+
   it('a page hidden before storage has answered still sends its lead by beacon', async () => {
     // IndexedDB that takes its time to open, as on a busy phone.
     const realOpen = indexedDB.open.bind(indexedDB);
