@@ -223,6 +223,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       hidden() {
         if (destroyed) return;
         if (!loaded) runBeforeLoad();
+        queue.writeNow();
         sendAtUnload();
       },
       visible() {

@@ -69,6 +69,8 @@ export function createFlusher(d: FlusherDeps): Flusher {
 
   const schedule = (delayMs: number) => {
     if (stopped) return;
+    // setTimeout runs a longer delay (over 2^31 - 1 ms) at once.
+    delayMs = Math.min(delayMs, 2 ** 31 - 1);
     const at = d.now() + delayMs;
     if (timer && timerAt <= at) return;
     clearTimeout(timer);

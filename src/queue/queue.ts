@@ -41,6 +41,9 @@ export interface Queue {
   load(now: number): Promise<void>;
   /** Adds to the mirror now and to the store soon; resolves once stored. */
   add(record: QueuedRecord): Promise<void>;
+  /** Starts writing every pending record now, in one transaction: the page is going away,
+   * and a write that has not started by the end of `pagehide` never will. */
+  writeNow(): void;
   /** Stores changes made to records of the mirror (released, stamped). */
   save(records: QueuedRecord[]): Promise<void>;
   /** Removes records for good (delivered or dropped). */
@@ -101,22 +104,24 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
     }
     drop(over, 'overflow');
   };
-  // One timer drains the pending writes in small transactions; calls made meanwhile join it.
+  const write = async (records: QueuedRecord[]) => {
+    const live = records.filter((r) => mirror.has(r.key));
+    try {
+      await store.setMany(live.map((r) => [r.key, r]));
+      // A record removed while its write was in flight must not come back.
+      for (const r of live) mirror.has(r.key) ? stored.add(r.key) : store.delMany([r.key]).catch(() => {});
+      onStored(live);
+    } catch {}
+  };
+  // One drain writes the pending records in small transactions; calls made meanwhile join
+  // it. It starts at the end of the current task (a microtask), not on a timer: a form's
+  // calls are followed by its navigation, and a write that has not started before the page
+  // begins to unload is aborted with it (seen in Chromium: the lead lost, the identity kept).
+  // A burst of calls in one task still shares the drain.
   const writeSoon = (): Promise<void> =>
-    (pendingDone ||= new Promise<void>((resolve) => {
-      setTimeout(async () => {
-        while (pending.length) {
-          const live = pending.splice(0, WRITE_CHUNK).filter((r) => mirror.has(r.key));
-          try {
-            await store.setMany(live.map((r) => [r.key, r]));
-            // A record removed while its write was in flight must not come back.
-            for (const r of live) mirror.has(r.key) ? stored.add(r.key) : store.delMany([r.key]).catch(() => {});
-            onStored(live);
-          } catch {}
-        }
-        pendingDone = undefined;
-        resolve();
-      }, 0);
+    (pendingDone ||= Promise.resolve().then(async () => {
+      while (pending.length) await write(pending.splice(0, WRITE_CHUNK));
+      pendingDone = undefined;
     }));
 
   const queue: Queue = {
@@ -139,6 +144,9 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
       enforceCaps();
       pending.push(record);
       return writeSoon();
+    },
+    writeNow() {
+      if (pending.length) write(pending.splice(0));
     },
     async save(records) {
       records.forEach(put);

@@ -47,8 +47,21 @@ describeInBrowser('failures around the library', () => {
     await libraryLoaded(page);
     await sleep(1500); // a few failed attempts
     expect(await h.events()).toEqual([]);
+    // What the landing page wrote as it unloaded reaches this page's queue at its next send
+    // round (after a backoff pause): wait for it rather than for a fixed time.
+    await page.waitForFunction(() => (window as any).regal.stats().queued >= 4, undefined, { timeout: 15_000, polling: 100 }).catch(() => {});
     const kept = await stats(page);
-    expect(kept.queued, JSON.stringify(kept)).toBeGreaterThanOrEqual(4); // 2 held + identify + form (+ thank-you view)
+    const inStore = await page.evaluate(
+      () =>
+        new Promise<string[]>((resolve) => {
+          const open = indexedDB.open('regal-browser');
+          open.onsuccess = () => {
+            const all = open.result.transaction('kv').objectStore('kv').getAll();
+            all.onsuccess = () => resolve(all.result.filter((r: any) => r && r.event).map((r: any) => `${r.event.name ?? 'identify'}${r.held ? ' (held)' : ''}`));
+          };
+        }),
+    );
+    expect(kept.queued, `${JSON.stringify(kept)}; in IndexedDB: ${JSON.stringify(inStore)}`).toBeGreaterThanOrEqual(4); // 2 held + identify + form (+ thank-you view)
     expect(visitor.problems.filter((p) => !isBlockedRequestLog(p, '/regal'))).toEqual([]);
 
     await context.unroute('**/regal');
