@@ -8,7 +8,7 @@ import type { CallOptions, CallResult, Callback, DropReason, EventMap, IdentifyT
 import type { ContactTraits } from './schema';
 import { resolveOptions } from './options';
 import { createEmitter } from './lib/emitter';
-import { uuid } from './lib/uuid';
+import { idSource, uuid } from './lib/uuid';
 import { regalError } from './errors';
 import { isPlainObject, toJsonSafe } from './json-safe';
 import { capturePage } from './page-context';
@@ -63,7 +63,9 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   const o = resolveOptions(options);
   const now = () => Date.now();
   const random = Math.random;
-  const tabId = uuid().slice(0, 8);
+  // Its own random draw: ids from the shared source share their first digits within a page,
+  // and two clients on one page must not share a lease or event keys.
+  const tabId = idSource()().slice(0, 8);
   const emitter = createEmitter<RegalEvents>();
   const dropped: Record<DropReason, number> = { invalid: 0, overflow: 0, expired: 0, rejected: 0, reset: 0, 'opted-out': 0 };
   let delivered = 0;
@@ -139,7 +141,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   /** Adopts the identity another tab saved since (an identify or reset there), then releases. */
   const syncIdentity = async () => {
     const saved = (await store.get(IDENTITY_KEY).catch(() => undefined)) as StoredIdentity | undefined;
-    if (saved && saved.updatedAt > identity.updatedAt) {
+    // Newer, or written in the same millisecond by another tab and different: theirs wins.
+    if (saved && (saved.updatedAt > identity.updatedAt || (saved.updatedAt == identity.updatedAt && JSON.stringify(saved) != JSON.stringify(identity)))) {
       identity = saved;
       derive();
     }
@@ -252,14 +255,20 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       } else if (!provisional) identity = fresh;
       await queue.load(now());
     } catch {}
+    // Written back only when this load changed it: a load that rewrote the identity anyway
+    // could put a stale copy over what another tab identified a moment before.
+    let changed = !identity.anonymousId || !!provisional;
     if (!identity.anonymousId) identity.anonymousId = uuid();
     if (identity.optedOut != null) optedOut = identity.optedOut;
     if (o.captureAttribution !== false && typeof location != 'undefined') {
       try {
+        const before = JSON.stringify(identity.touches);
         identity.touches = mergeTouches(identity.touches, parseAttribution(location.href, document.referrer, location.href, new Date().toISOString()));
+        changed ||= JSON.stringify(identity.touches) != before;
       } catch {}
     }
-    saveIdentity();
+    if (changed) saveIdentity();
+    else derive();
     loaded = true;
     if (destroyed) return;
     early.splice(0).forEach((run) => run());

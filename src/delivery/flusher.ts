@@ -50,7 +50,7 @@ export interface Flusher {
 export const PAUSE_KEY = 'm:pause';
 const MAX_IN_FLIGHT = 2;
 // When another tab holds the lock, look again later: it may have closed mid-send.
-const LOCK_RETRY_MS = 5000;
+const LOCK_RETRY_MS = 1000;
 const OFFLINE_RECHECK_MS = 10_000;
 
 export function createFlusher(d: FlusherDeps): Flusher {

@@ -203,9 +203,12 @@ describe('tabs and the page lifecycle', () => {
   it('.delivered resolves in the tab that made an event when another tab sent it', async () => {
     const relay = fakeRelay();
     const maker = make({ flushIntervalMs: 1e9 });
-    await maker.ready();
     const sender = make({ flushIntervalMs: 1e9 });
-    await sender.ready();
+    // Both idle (their first round, at load, is over), so that the sender gets the lock.
+    await Promise.all([maker.ready(), sender.ready()]);
+    await tick(50);
+    await Promise.all([maker.flush(), sender.flush()]);
+    await tick(20);
     await maker.identify({ phone: '+15551234567' });
     const result = maker.track('Made here');
     const delivered = result.delivered;
