@@ -16,6 +16,7 @@ import { identifyEvent, pageEvent, screenEvent, trackEvent, type EventBase, type
 import { identifyEventTraits, identifyingTraits, isContactable, mergeTraits, normalizeTraits, type Identity } from './identity';
 import { attributionTraits, mergeTouches, parseAttribution, type Touches } from './attribution';
 import { resilientStore } from './queue/store';
+import { saveRescue, takeRescued } from './queue/rescue';
 import { createQueue, EVENT_PREFIX, type QueuedRecord } from './queue/queue';
 import { createFlusher } from './delivery/flusher';
 import { directTransport, relayBody, relayTransport, beacon } from './delivery/transport';
@@ -227,9 +228,12 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
         if (destroyed) return;
         if (!loaded) runBeforeLoad();
         queue.writeNow();
+        saveRescue(o.storageName, tabId, queue.list().filter((r) => !queue.isStored(r)));
         sendAtUnload();
       },
       visible() {
+        // Still here: the writes started at hide time will land; the copy is not needed.
+        saveRescue(o.storageName, tabId, []);
         unloadSent = new Set();
         flusher.schedule(0);
       },
@@ -254,6 +258,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
         }
       } else if (!provisional) identity = fresh;
       await queue.load(now());
+      // Events an earlier page could only copy to localStorage as it went away.
+      for (const r of takeRescued(o.storageName)) if (!queue.list().some((x) => x.key == r.key)) queue.add(r);
     } catch {}
     // Written back only when this load changed it: a load that rewrote the identity anyway
     // could put a stale copy over what another tab identified a moment before.

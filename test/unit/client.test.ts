@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { IDBFactory } from 'fake-indexeddb';
 import { createRegal } from '../../src/client';
 import { RelayEventSchema } from '../../src/schema';
 import type { RegalClient, RegalError } from '../../src/types';
@@ -243,6 +244,33 @@ describe('tabs and the page lifecycle', () => {
     await regal.ready();
     await regal.flush();
     expect(regal.user().traits.phones![0].phoneNumber).toBe('+14155550134');
+  });
+
+  it('events only copied to localStorage by a page that went away are queued and sent by the next page load', async () => {
+    const relay = fakeRelay();
+    vi.stubGlobal('navigator', { onLine: true, sendBeacon: () => false });
+    const first = make();
+    await first.identify({ phone: '+15551234567' });
+    first.track('Lead Form Submitted');
+    // The page hides before the write of that event has committed: it is copied aside.
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    try {
+      document.dispatchEvent(new Event('visibilitychange'));
+    } finally {
+      delete (document as any).visibilityState;
+    }
+    const copied = Object.keys(localStorage).filter((k) => k.includes(':rescue:'));
+    expect(copied).toHaveLength(1);
+    first.destroy();
+    // As if IndexedDB had lost that write: the next load takes the copy.
+    await new Promise((r) => setTimeout(r, 20));
+    const rescued = JSON.parse(localStorage.getItem(copied[0])!);
+    globalThis.indexedDB = new IDBFactory();
+    localStorage.setItem(copied[0], JSON.stringify(rescued));
+    const next = make();
+    await next.flush();
+    expect(relay.events().filter((e) => e.name == 'Lead Form Submitted')).toHaveLength(1);
+    expect(Object.keys(localStorage).filter((k) => k.includes(':rescue:'))).toEqual([]);
   });
 
   it('an opted-out visitor is not tracked even in the moments before storage loads', async () => {
