@@ -5,6 +5,16 @@ import { RelayEventSchema } from '../../src/schema';
 import type { RegalClient, RegalError } from '../../src/types';
 import { fakeRelay, tick } from './helpers';
 
+/** The page goes to the background (or away): `visibilitychange` to hidden. */
+function hidePage() {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  try {
+    document.dispatchEvent(new Event('visibilitychange'));
+  } finally {
+    delete (document as any).visibilityState;
+  }
+}
+
 let clients: RegalClient[] = [];
 const make = (opts: Parameters<typeof createRegal>[0] = {}) => {
   const c = createRegal({ endpoint: '/regal', flushIntervalMs: 0, captureAttribution: false, ...opts });
@@ -231,12 +241,7 @@ describe('tabs and the page lifecycle', () => {
     const regal = make();
     regal.identify({ phone: '(415) 555-0134', smsOptIn: true } as any);
     regal.track('Lead Form Submitted');
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-    try {
-      document.dispatchEvent(new Event('visibilitychange'));
-    } finally {
-      delete (document as any).visibilityState;
-    }
+    hidePage();
     const sent = beacons.flatMap((b) => b.batch);
     expect(sent.map((e: any) => e.name ?? 'identify')).toEqual(['identify', 'Lead Form Submitted']);
     expect(sent[1].traits.phones[0].phoneNumber).toBe('+14155550134');
@@ -253,12 +258,7 @@ describe('tabs and the page lifecycle', () => {
     await first.identify({ phone: '+15551234567' });
     first.track('Lead Form Submitted');
     // The page hides before the write of that event has committed: it is copied aside.
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-    try {
-      document.dispatchEvent(new Event('visibilitychange'));
-    } finally {
-      delete (document as any).visibilityState;
-    }
+    hidePage();
     const copied = Object.keys(localStorage).filter((k) => k.includes(':rescue:'));
     expect(copied).toHaveLength(1);
     first.destroy();
@@ -283,12 +283,7 @@ describe('tabs and the page lifecycle', () => {
     vi.stubGlobal('navigator', { onLine: true, sendBeacon: (_u: string, b: string) => (beacons.push(b), true) });
     const second = make({ holdUntilContactable: false });
     second.track('Should not be sent');
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-    try {
-      document.dispatchEvent(new Event('visibilitychange'));
-    } finally {
-      delete (document as any).visibilityState;
-    }
+    hidePage();
     await second.flush();
     expect(beacons).toEqual([]);
     expect(relay.sent).toHaveLength(0);
