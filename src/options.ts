@@ -24,5 +24,3 @@ export function resolveOptions(options: RegalOptions) {
     storageName: options.storageName || 'regal-browser',
   } as const;
 }
-
-export type ResolvedOptions = ReturnType<typeof resolveOptions>;

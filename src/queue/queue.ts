@@ -59,8 +59,6 @@ export interface Queue {
   refresh(): Promise<QueuedRecord[]>;
   /** Drops records past the age limit. */
   expire(now: number): void;
-  /** Total JSON bytes in the mirror. */
-  bytes(): number;
 }
 
 /**
@@ -204,7 +202,6 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
     expire(now) {
       drop([...mirror.values()].filter((r) => now - r.at > limits.maxAgeMs), 'expired');
     },
-    bytes: () => totalBytes,
   };
   return queue;
 }
