@@ -170,6 +170,10 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
     isStored: (r) => stored.has(r.key),
     async refresh() {
       if (store.kind == 'memory') return [];
+      // Only what was stored before the look can be judged gone: a write of this tab that
+      // commits while the look is under way is missing from its snapshot of the keys, and
+      // would otherwise be taken for an event another tab sent (and deleted unsent).
+      const storedBefore = [...stored];
       // Keys first: with a thousand events queued, reading them all on every send round
       // costs a long task; only the events this tab has not seen are read.
       const keys = (await store.keys()).filter((k) => k.startsWith(EVENT_PREFIX));
@@ -186,8 +190,8 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
       });
       // Stored here earlier and gone from the store now: another tab delivered it.
       const gone: QueuedRecord[] = [];
-      for (const key of [...stored]) {
-        if (seen.has(key)) continue;
+      for (const key of storedBefore) {
+        if (seen.has(key) || !stored.has(key)) continue;
         const record = mirror.get(key);
         queue.remove([record || ({ key, bytes: 0 } as QueuedRecord)]);
         if (record) gone.push(record);
