@@ -106,6 +106,7 @@ function trackNotes(identifiedTraced: TrackRun[], heldTraced: TrackRun[]): strin
     ...hotNote(`the burst of ${TRACK_CALLS} calls, identified`, identifiedTraced, (r) => r.burstDetail),
     ...hotNote('the longest task after it, identified', identifiedTraced, (r) => r.longestTaskDetail),
     ...hotNote('all the work after the burst until delivered, identified', identifiedTraced, (r) => r.afterDetail),
+    ...hotNote(`the burst of ${TRACK_CALLS} calls, anonymous`, heldTraced, (r) => r.burstDetail),
     ...hotNote('the longest task after the burst, anonymous', heldTraced, (r) => r.longestTaskDetail),
     ...hotNote('all the work after the burst until stored, anonymous', heldTraced, (r) => r.afterDetail),
   ];
