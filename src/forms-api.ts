@@ -4,38 +4,28 @@
  */
 import type { RegalClient } from './types';
 import type { ClientInternals } from './client';
-import { trackForm as bindForm, watchDeclarativeForms as watchForms, type FormClient, type TrackFormOptions } from './forms';
+import { noop, safe, trackForm as bindForm, watchDeclarativeForms as watchForms, type FormClient, type TrackFormOptions } from './forms';
 
 export type { TrackFormOptions };
 
-function formClient(regal: RegalClient & Partial<ClientInternals>): FormClient {
-  return {
-    identify: (traits, options) => regal.identify(traits, options),
-    track: (name, properties, options) => regal.track(name, properties, options),
-    flush: (options) => regal.flush(options),
-    reportError: (code, message, value) => regal._report && regal._report(code, message, value),
-    defaultCountry: regal._country || 'US',
-  };
-}
+// The client itself (its identify, track and flush, looked up when called), plus the two
+// internals forms reads.
+const formClient = (regal: RegalClient & Partial<ClientInternals>) =>
+  ({ __proto__: regal, reportError: regal._report || noop, defaultCountry: regal._country || 'US' }) as unknown as FormClient;
 
 /**
  * Captures a lead form: on submit, identifies the visitor with the phone (E.164), email,
  * name and consent found in the form, tracks `options.event`, and flushes with keepalive
  * so that the navigation that follows loses nothing. Returns a function that unbinds it.
  */
-export function trackForm(regal: RegalClient, target: HTMLFormElement | string, options: TrackFormOptions = {}): () => void {
-  try {
-    return bindForm(target, options, formClient(regal));
-  } catch {
-    return () => {};
-  }
-}
+export const trackForm = safe(
+  (regal: RegalClient, target: HTMLFormElement | string, options: TrackFormOptions = {}): (() => void) =>
+    bindForm(target, options, formClient(regal)),
+  noop,
+);
 
 /** Binds every `form[data-regal-form]` of the page, including forms added later. */
-export function watchDeclarativeForms(regal: RegalClient, root?: ParentNode): () => void {
-  try {
-    return watchForms(formClient(regal), root as Document | undefined);
-  } catch {
-    return () => {};
-  }
-}
+export const watchDeclarativeForms = safe(
+  (regal: RegalClient, root?: ParentNode): (() => void) => watchForms(formClient(regal), root as Document | undefined),
+  noop,
+);

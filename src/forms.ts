@@ -66,12 +66,12 @@ const TRAITS =
 
 const attr = (el: Element, name: string) => el.getAttribute(name) || '';
 const valueOf = (el: Field) => (el.value || '').trim();
-const controls = (form: HTMLFormElement) => [...form.elements] as Field[];
-const noop = () => {};
+/** Does nothing: the stop function of what never started. */
+export const noop = () => {};
 
 /** `fn`, made unable to throw: what it throws gives `fallback`. Nothing here throws into the
  * page: a bug or a hostile page costs the event, never the visitor's submit. */
-const safe =
+export const safe =
   <A extends unknown[], R>(fn: (...args: A) => R, fallback?: R) =>
   (...args: A): R => {
     try {
@@ -97,43 +97,6 @@ const isSecret = (el: Field) =>
   /card|cvv|cvc|passw|iban|account|(^|[^a-z])(ssn|pin)([^a-z]|$)/.test(
     (el.name + ' ' + el.id).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase(),
   );
-
-/**
- * Each trait's field: the strongest guess with a value; among equals the first (so a
- * "confirm email" field after the email field is never the one read). The strength (lower
- * wins): 0 `options.fields`, 1 an explicit `data-regal-trait`, 2 the autocomplete token,
- * 3 the type (tel, email), 4 the name or id. Hidden fields count only when marked.
- */
-function discover(form: HTMLFormElement, els: Field[], fields: Record<string, string> = {}) {
-  const table = new Map<string, string>();
-  for (const group of TRAITS.split('|')) {
-    const [trait, names] = group.split(':');
-    for (const name of names.split(' ')) table.set(name, trait);
-  }
-  const byName = (s: string) => table.get(s.toLowerCase().replace(/^.*\[|[^a-z]|^your/g, ''));
-  const overrides = new Map<Element | null, string>();
-  for (const trait in fields) {
-    const ref = fields[trait];
-    // By name, else by selector (one that is not valid finds nothing).
-    overrides.set(els.find((c) => c.name == ref) || safe(() => form.querySelector(ref))(), trait);
-  }
-  const found = new Map<string, [number, Field]>();
-  for (const el of els) {
-    if (isSecret(el) || /^(checkbox|radio|submit|button|reset|file|image)$/.test(el.type)) continue;
-    const guesses = [overrides.get(el), attr(el, 'data-regal-trait')];
-    if (el.type != 'hidden')
-      guesses.push(
-        table.get(attr(el, 'autocomplete').trim().split(/\s+/).pop()!), // "shipping postal-code"
-        el.type == 'tel' ? 'phone' : el.type == 'email' ? 'email' : '',
-        byName(el.name) || byName(el.id),
-      );
-    const rank = guesses.findIndex(Boolean);
-    const trait = guesses[rank]!;
-    const prev = found.get(trait);
-    if (rank >= 0 && valueOf(el) && (!prev || rank < prev[0])) found.set(trait, [rank, el]);
-  }
-  return found;
-}
 
 // Each form's trackForm binding, so that a form is captured once: binding it again
 // replaces the binding, and watchers leave bound forms alone.
@@ -222,29 +185,65 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
   const location = form.ownerDocument.location;
   const at = { timestamp: (env.now ? env.now() : new Date()).toISOString(), source: location.href };
   const event = options.event || 'Form Submitted';
-  const els = controls(form);
+  const els = [...form.elements] as Field[];
+  const fields = options.fields || {};
 
-  // The opt-ins of the form's consent boxes, by the trait (phone, email) they go on.
-  const optIns: Record<string, Record<string, OptInState>> = { phone: {}, email: {} };
-  for (const el of els) {
-    const channels = attr(el, 'data-regal-consent').toLowerCase();
-    // Some forms carry consent given on an earlier step as a hidden input.
-    const checked = el.type == 'hidden' ? /^(true|1|yes)$/i.test(el.value) : (el as HTMLInputElement).checked;
-    if (!channels || !(checked || options.recordUnchecked)) continue;
-    // The label is label[for=id] or a wrapping label.
-    const text = attr(el, 'data-regal-consent-text') || (el.labels?.[0]?.textContent || '').replace(/\s+/g, ' ').trim();
-    for (const channel of channels.split(/[\s,]+/)) {
-      const target = optIns[channel == 'email' ? 'email' : /^(sms|voice)$/.test(channel) ? 'phone' : ''];
-      const key = channel + 'OptIn';
-      // A checked box wins over an unchecked one for the same channel.
-      if (target && (checked || !target[key])) target[key] = stampOptIn(text ? { subscribed: checked, text } : { subscribed: checked }, at)!;
-    }
+  // Names and autocomplete tokens → trait (see TRAITS).
+  const table = new Map<string, string>();
+  for (const group of TRAITS.split('|')) {
+    const [trait, names] = group.split(':');
+    for (const name of names.split(' ')) table.set(name, trait);
+  }
+  const byName = (s: string) => table.get(s.toLowerCase().replace(/^.*\[|[^a-z]|^your/g, ''));
+  const overrides = new Map<Element | null, string>();
+  for (const trait in fields) {
+    const ref = fields[trait];
+    // By name, else by selector (one that is not valid finds nothing).
+    overrides.set(els.find((c) => c.name == ref) || safe(() => form.querySelector(ref))(), trait);
   }
 
-  const found = discover(form, els, options.fields);
+  // One pass over the controls: the opt-ins of the consent boxes, by the trait (phone, email)
+  // they go on, and each trait's field: the strongest guess with a value; among equals the
+  // first (so a "confirm email" field after the email field is never the one read). The
+  // strength (lower wins): 0 `options.fields`, 1 an explicit `data-regal-trait`, 2 the
+  // autocomplete token, 3 the type (tel, email), 4 the name or id. Hidden fields count only
+  // when marked.
+  const optIns: Record<string, Record<string, OptInState>> = { phone: {}, email: {} };
+  const found = new Map<string, [number, Field]>();
+  for (const el of els) {
+    const type = el.type;
+    const channels = attr(el, 'data-regal-consent').toLowerCase();
+    // Some forms carry consent given on an earlier step as a hidden input.
+    const checked = type == 'hidden' ? /^(true|1|yes)$/i.test(el.value) : (el as HTMLInputElement).checked;
+    if (channels && (checked || options.recordUnchecked)) {
+      // The label is label[for=id] or a wrapping label.
+      const text = attr(el, 'data-regal-consent-text') || (el.labels?.[0]?.textContent || '').replace(/\s+/g, ' ').trim();
+      for (const channel of channels.split(/[\s,]+/)) {
+        const target = optIns[channel == 'email' ? 'email' : /^(sms|voice)$/.test(channel) ? 'phone' : ''];
+        const key = channel + 'OptIn';
+        // A checked box wins over an unchecked one for the same channel.
+        if (target && (checked || !target[key])) target[key] = stampOptIn(text ? { subscribed: checked, text } : { subscribed: checked }, at)!;
+      }
+    }
+    if (isSecret(el) || /^(checkbox|radio|submit|button|reset|file|image)$/.test(type)) continue;
+    const guesses = [overrides.get(el), attr(el, 'data-regal-trait')];
+    if (type != 'hidden')
+      guesses.push(
+        table.get(attr(el, 'autocomplete').trim().split(/\s+/).pop()!), // "shipping postal-code"
+        type == 'tel' ? 'phone' : type == 'email' ? 'email' : '',
+        byName(el.name) || byName(el.id),
+      );
+    const rank = guesses.findIndex(Boolean);
+    const trait = guesses[rank]!;
+    const prev = found.get(trait);
+    if (rank >= 0 && valueOf(el) && (!prev || rank < prev[0])) found.set(trait, [rank, el]);
+  }
+
   const traits: IdentifyTraits & { address?: Record<string, string> } = {};
+  const read: Field[] = [];
   for (const [trait, [, el]] of found) {
     const raw = valueOf(el);
+    read.push(el);
     if (trait == 'phone' || trait == 'email') {
       const isPhone = trait == 'phone';
       const value = isPhone ? normalizePhone(raw, client.defaultCountry) : normalizeEmail(raw);
@@ -281,7 +280,6 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
     formName: attr(form, 'name') || undefined,
     pagePath: location.pathname,
   };
-  const read = [...found.values()].map((hit) => hit[1]);
   for (const name of options.include || []) {
     const el = els.find(
       (c) => c.name == name && !read.includes(c) && !isSecret(c) && ((c as HTMLInputElement).checked || !/^(checkbox|radio)$/.test(c.type)),
