@@ -4,7 +4,7 @@
  * (an open that never answers), over quota, or loses its connection (WebKit closes it
  * when the app is backgrounded: every later transaction throws InvalidStateError).
  */
-import { createStore, delMany, getMany, keys, setMany, update, type UseStore } from 'idb-keyval';
+import { createStore, delMany, getMany, promisifyRequest, setMany, update, type UseStore } from 'idb-keyval';
 
 export interface KeyValueStore {
   /** Where data lives now; 'memory' after a fallback. */
@@ -67,7 +67,9 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
     get kind() {
       return fallback ? 'memory' : 'indexeddb';
     },
-    keys: () => run((s) => keys(s) as Promise<string[]>, (m) => m.keys()),
+    // idb-keyval's keys() carries a cursor fallback for engines without getAllKeys (none
+    // that run ES2020); asking for getAllKeys directly keeps it out (size budget).
+    keys: () => run((s) => s('readonly', (os) => promisifyRequest(os.getAllKeys() as IDBRequest<string[]>)), (m) => m.keys()),
     // One idb-keyval function fewer in the bundle (size budget).
     get: (key) => self.getMany([key]).then((values) => values[0]),
     getMany: (list) => run((s) => getMany(list, s), (m) => m.getMany(list)),
