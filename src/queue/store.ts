@@ -4,7 +4,7 @@
  * (an open that never answers), over quota, or loses its connection (WebKit closes it
  * when the app is backgrounded: every later transaction throws InvalidStateError).
  */
-import { createStore, delMany, getMany, promisifyRequest, setMany, update, type UseStore } from 'idb-keyval';
+import { createStore, delMany, getMany, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
 
 export interface KeyValueStore {
   /** Where data lives now; 'memory' after a fallback. */
@@ -77,11 +77,14 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
     delMany: (keys) => run((s) => delMany(keys, s), (m) => m.delMany(keys)),
     claim: <T>(key: string, value: T) =>
       run(
-        async (s) => {
-          let result = value;
-          await update(key, (old) => (old ? (result = old) : value), s);
-          return result;
-        },
+        // What idb-keyval's update() does, without writing back a value that is there
+        // already; the put is made in the get's callback, while the transaction is active.
+        (s) =>
+          s('readwrite', (os) => {
+            const request = os.get(key);
+            request.onsuccess = () => request.result || os.put(value, key);
+            return promisifyRequest(os.transaction).then(() => request.result || value);
+          }),
         (m) => m.claim(key, value),
       ),
   };
