@@ -4,7 +4,7 @@
  * (an open that never answers), over quota, or loses its connection (WebKit closes it
  * when the app is backgrounded: every later transaction throws InvalidStateError).
  */
-import { createStore, delMany, getMany, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 
 export interface KeyValueStore {
   /** Where data lives now; 'memory' after a fallback. */
@@ -46,11 +46,13 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
   let idb: UseStore | undefined;
   let fallback: KeyValueStore | undefined = hasIndexedDB() ? undefined : memoryStore();
 
-  const run = async <T>(op: (s: UseStore) => Promise<T>, onMemory: (m: KeyValueStore) => Promise<T>): Promise<T> => {
+  /** One idb-keyval transaction (`mode`, `op` on the object store), or the memory store's
+   * `onMemory` after a fallback. */
+  const run = async <T>(mode: IDBTransactionMode, op: (os: IDBObjectStore) => T | PromiseLike<T>, onMemory: (m: KeyValueStore) => Promise<T>): Promise<T> => {
     for (let attempt = 0; !fallback && attempt < 2; attempt++) {
       try {
         idb ||= createStore(name, 'kv');
-        return await withTimeout(op(idb));
+        return await withTimeout(idb(mode, op));
       } catch (cause) {
         // A lost connection stays lost for this handle: retry once on a fresh one.
         idb = undefined;
@@ -62,29 +64,30 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
     }
     return onMemory(fallback!);
   };
+  const committed = (os: IDBObjectStore) => promisifyRequest(os.transaction) as Promise<void>;
 
+  // The operations are idb-keyval's own (getMany, setMany, delMany) written on its
+  // createStore, without the default-store parameter and keys()'s cursor fallback for
+  // engines without getAllKeys (none that run ES2020): size budget.
   const self: KeyValueStore = {
     get kind() {
       return fallback ? 'memory' : 'indexeddb';
     },
-    // idb-keyval's keys() carries a cursor fallback for engines without getAllKeys (none
-    // that run ES2020); asking for getAllKeys directly keeps it out (size budget).
-    keys: () => run((s) => s('readonly', (os) => promisifyRequest(os.getAllKeys() as IDBRequest<string[]>)), (m) => m.keys()),
-    // One idb-keyval function fewer in the bundle (size budget).
+    keys: () => run('readonly', (os) => promisifyRequest(os.getAllKeys() as IDBRequest<string[]>), (m) => m.keys()),
     get: (key) => self.getMany([key]).then((values) => values[0]),
-    getMany: (list) => run((s) => getMany(list, s), (m) => m.getMany(list)),
-    setMany: (items) => run((s) => setMany(items, s), (m) => m.setMany(items)),
-    delMany: (keys) => run((s) => delMany(keys, s), (m) => m.delMany(keys)),
-    claim: <T>(key: string, value: T) =>
+    getMany: (list) => run('readonly', (os) => Promise.all(list.map((key) => promisifyRequest(os.get(key)))), (m) => m.getMany(list)),
+    setMany: (items) => run('readwrite', (os) => (items.forEach(([key, value]) => os.put(value, key)), committed(os)), (m) => m.setMany(items)),
+    delMany: (keys) => run('readwrite', (os) => (keys.forEach((key) => os.delete(key)), committed(os)), (m) => m.delMany(keys)),
+    // What idb-keyval's update() does, without writing back a value that is there already;
+    // the put is made in the get's callback, while the transaction is active.
+    claim: (key, value) =>
       run(
-        // What idb-keyval's update() does, without writing back a value that is there
-        // already; the put is made in the get's callback, while the transaction is active.
-        (s) =>
-          s('readwrite', (os) => {
-            const request = os.get(key);
-            request.onsuccess = () => request.result || os.put(value, key);
-            return promisifyRequest(os.transaction).then(() => request.result || value);
-          }),
+        'readwrite',
+        (os) => {
+          const request = os.get(key);
+          request.onsuccess = () => request.result || os.put(value, key);
+          return committed(os).then(() => request.result || value);
+        },
         (m) => m.claim(key, value),
       ),
   };
