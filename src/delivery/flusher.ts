@@ -73,11 +73,10 @@ export function createFlusher(d: FlusherDeps): Flusher {
     // setTimeout runs a longer delay (over 2^31 - 1 ms) at once.
     delayMs = Math.min(delayMs, 2 ** 31 - 1);
     const at = now() + delayMs;
-    if (timer && timerAt <= at) return;
+    if (timerAt <= at) return;
     clearTimeout(timer);
     timerAt = at;
     timer = setTimeout(() => {
-      timer = undefined;
       timerAt = Infinity;
       flush();
     }, delayMs);
