@@ -109,7 +109,7 @@ export function createFlusher(d: FlusherDeps): Flusher {
     const ok = (result ? result.accepted : [...byId.keys()]).map(take).filter(Boolean) as QueuedRecord[];
     queue.remove(ok);
     if (ok.length) d.delivered(ok);
-    for (const { messageId, reason } of (result && result.rejected) || []) {
+    for (const { messageId, reason } of result?.rejected || []) {
       const r = take(messageId);
       if (r) queue.remove([r]), d.rejected([r], status, reason);
     }
@@ -122,7 +122,7 @@ export function createFlusher(d: FlusherDeps): Flusher {
     if (!isOnline()) return schedule(OFFLINE_RECHECK_MS);
     const got = await withTabLock(d.lockName, d.tabId, now, async () => {
       await d.beforeRound();
-      pauseUntil = Math.max(pauseUntil, Number(await store.get(PAUSE_KEY).catch(() => 0)) || 0);
+      pauseUntil = Math.max(pauseUntil, +((await store.get(PAUSE_KEY).catch(() => 0)) as number) || 0);
       const running = new Set<Promise<void>>();
       const busy = new Set<string>();
       while (!stopped && isOnline() && pauseUntil <= now()) {
