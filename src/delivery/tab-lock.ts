@@ -8,8 +8,8 @@ import { localStore } from '../lib/local-storage';
  * Resolves true if `fn` ran, false if another tab holds the lock.
  */
 export async function withTabLock(name: string, tabId: string, now: () => number, fn: () => Promise<void>): Promise<boolean> {
-  const locks = typeof navigator != 'undefined' && (navigator as Navigator & { locks?: LockManager }).locks;
-  if (locks && locks.request) return locks.request(name, { ifAvailable: true }, async (lock) => !!lock && (await fn(), true));
+  const locks = (globalThis.navigator as (Navigator & { locks?: LockManager }) | undefined)?.locks;
+  if (locks?.request) return locks.request(name, { ifAvailable: true }, async (lock) => !!lock && (await fn(), true));
   // No shared storage (sandboxed iframe): no other tab can share our queue either.
   const storage = localStore();
   try {
