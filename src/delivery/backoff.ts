@@ -24,8 +24,8 @@ export function backoffDelay(failures: number, random: () => number, networkFail
  * undefined when absent or unreadable. A hostile or broken value is capped at one hour.
  */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value.trim());
-  const ms = value.trim() && !isNaN(seconds) ? seconds * 1000 : Date.parse(value) - now;
+  const trimmed = value?.trim();
+  if (!trimmed) return;
+  const ms = isNaN(+trimmed) ? Date.parse(value!) - now : +trimmed * 1000;
   return isNaN(ms) ? undefined : Math.min(Math.max(0, ms), 3_600_000);
 }

@@ -11,7 +11,6 @@
  */
 import type { Queue, QueuedRecord } from '../queue/queue';
 import type { KeyValueStore } from '../queue/store';
-import type { RelayResult } from '../schema';
 import { backoffDelay } from './backoff';
 import { nextBatch, visitorOf, type BatchLimits } from './batch';
 import { classifyStatus } from './classify';
@@ -54,6 +53,8 @@ const LOCK_RETRY_MS = 1000;
 const OFFLINE_RECHECK_MS = 10_000;
 
 export function createFlusher(d: FlusherDeps): Flusher {
+  // Unpacked once: a local name minifies to a letter, `d.queue.` would stay (size budget).
+  const { queue, store, now, limits } = d;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timerAt = Infinity;
   let current: Promise<void> | undefined;
@@ -65,75 +66,74 @@ export function createFlusher(d: FlusherDeps): Flusher {
   const sending = new Set<string>();
   // Batches shrink while the endpoint struggles (fewer events to resend when a batch is
   // only partly taken) and grow back after each clean answer.
-  let batchEvents = d.limits.maxEvents;
+  let batchEvents = limits.maxEvents;
 
   const schedule = (delayMs: number) => {
     if (stopped) return;
     // setTimeout runs a longer delay (over 2^31 - 1 ms) at once.
     delayMs = Math.min(delayMs, 2 ** 31 - 1);
-    const at = d.now() + delayMs;
-    if (timer && timerAt <= at) return;
+    const at = now() + delayMs;
+    if (timerAt <= at) return;
     clearTimeout(timer);
     timerAt = at;
     timer = setTimeout(() => {
-      timer = undefined;
       timerAt = Infinity;
       flush();
     }, delayMs);
   };
 
-  const pause = (status: number, retryAfterMs: number | undefined, count: number) => {
+  const pause = (status: number, count: number, retryAfterMs?: number) => {
     failures++;
     batchEvents = Math.ceil(batchEvents / 2);
     networkFailures = status ? 0 : networkFailures + 1;
     const wait = Math.max(retryAfterMs || 0, backoffDelay(failures, d.random, networkFailures));
-    pauseUntil = Math.max(pauseUntil, d.now() + wait);
-    d.store.setMany([[PAUSE_KEY, pauseUntil]]).catch(() => {});
+    pauseUntil = Math.max(pauseUntil, now() + wait);
+    store.setMany([[PAUSE_KEY, pauseUntil]]).catch(() => {});
     d.failed(status, count);
   };
 
-  const settle = (batch: QueuedRecord[], outcome: SendOutcome) => {
-    const verdict = classifyStatus(outcome.status);
-    if (verdict == 'retry') return pause(outcome.status, outcome.retryAfterMs, batch.length);
-    if (verdict == 'drop') return d.queue.remove(batch), d.rejected(batch, outcome.status, `HTTP ${outcome.status}`);
+  const settle = (batch: QueuedRecord[], { status, retryAfterMs, result }: SendOutcome) => {
+    const verdict = classifyStatus(status);
+    if (verdict == 'retry') return pause(status, batch.length, retryAfterMs);
+    if (verdict == 'drop') return queue.remove(batch), d.rejected(batch, status, `HTTP ${status}`);
     failures = networkFailures = 0;
-    batchEvents = Math.min(d.limits.maxEvents, batchEvents * 2);
-    const result: RelayResult | undefined = outcome.result;
-    if (!result) return d.queue.remove(batch), d.delivered(batch);
+    batchEvents = Math.min(limits.maxEvents, batchEvents * 2);
+    // Without the relay's per-event answer, a 2xx takes the whole batch.
     const byId = new Map(batch.map((r) => [r.event.messageId, r]));
-    const take = (ids: string[]) => ids.map((id) => byId.get(id)!).filter(Boolean);
-    const ok = take(result.accepted);
-    d.queue.remove(ok);
+    // Each record is taken once; what is left in byId the relay did not name.
+    const take = (id: string) => {
+      const r = byId.get(id);
+      byId.delete(id);
+      return r;
+    };
+    const ok = (result ? result.accepted : [...byId.keys()]).map(take).filter(Boolean) as QueuedRecord[];
+    queue.remove(ok);
     if (ok.length) d.delivered(ok);
-    for (const { messageId, reason } of result.rejected || []) {
-      const r = byId.get(messageId);
-      if (r) d.queue.remove([r]), d.rejected([r], outcome.status, reason);
+    for (const { messageId, reason } of result?.rejected || []) {
+      const r = take(messageId);
+      if (r) queue.remove([r]), d.rejected([r], status, reason);
     }
     // Anything the relay did not name stays queued, as if it had said "retry".
-    const answered = new Set([...result.accepted, ...(result.rejected || []).map((x) => x.messageId)]);
-    const retry = batch.filter((r) => !answered.has(r.event.messageId));
-    if (retry.length) pause(503, undefined, retry.length);
+    if (byId.size) pause(503, byId.size);
   };
 
   const round = async (keepalive: boolean) => {
     // The `online` event resumes sending; the timer covers a browser that never fires it.
     if (!isOnline()) return schedule(OFFLINE_RECHECK_MS);
-    const got = await withTabLock(d.lockName, d.tabId, d.now, async () => {
+    const got = await withTabLock(d.lockName, d.tabId, now, async () => {
       await d.beforeRound();
-      const shared = Number(await d.store.get(PAUSE_KEY).catch(() => 0)) || 0;
-      pauseUntil = Math.max(pauseUntil, shared);
+      pauseUntil = Math.max(pauseUntil, +((await store.get(PAUSE_KEY).catch(() => 0)) as number) || 0);
       const running = new Set<Promise<void>>();
       const busy = new Set<string>();
-      while (!stopped && isOnline()) {
-        if (pauseUntil > d.now()) break;
-        const sendable = d.queue.list().filter((r) => !r.held && d.queue.isStored(r) && !sending.has(r.key));
-        const batch = running.size < MAX_IN_FLIGHT ? nextBatch(sendable, { maxEvents: batchEvents, maxBytes: d.limits.maxBytes }, busy) : [];
+      while (!stopped && isOnline() && pauseUntil <= now()) {
+        const sendable = queue.list().filter((r) => !r.held && queue.isStored(r) && !sending.has(r.key));
+        const batch = running.size < MAX_IN_FLIGHT ? nextBatch(sendable, { maxEvents: batchEvents, maxBytes: limits.maxBytes }, busy) : [];
         if (!batch.length) {
           if (!running.size) break;
           await Promise.race(running);
           continue;
         }
-        const visitors = new Set(batch.map(visitorOf));
+        const visitors = batch.map(visitorOf);
         batch.forEach((r) => sending.add(r.key));
         visitors.forEach((v) => busy.add(v));
         const job = d
@@ -148,10 +148,10 @@ export function createFlusher(d: FlusherDeps): Flusher {
       }
       await Promise.all(running);
       // The next tab to take the lock must not find, and send again, what this one sent.
-      await d.queue.removed();
+      await queue.removed();
     });
     if (!got) schedule(LOCK_RETRY_MS);
-    else if (pauseUntil > d.now() && d.queue.list().some((r) => !r.held)) schedule(pauseUntil - d.now());
+    else if (pauseUntil > now() && queue.list().some((r) => !r.held)) schedule(pauseUntil - now());
   };
 
   const flush = (keepalive = false): Promise<void> => {

@@ -1,3 +1,5 @@
+import { localStore } from '../lib/local-storage';
+
 /**
  * One sending tab at a time. With the Web Locks API the lock dies with its tab, so a tab
  * closed mid-send never leaves the queue stuck. Without it (Safari < 15.4), a lease in
@@ -6,39 +8,25 @@
  * Resolves true if `fn` ran, false if another tab holds the lock.
  */
 export async function withTabLock(name: string, tabId: string, now: () => number, fn: () => Promise<void>): Promise<boolean> {
-  const locks = typeof navigator != 'undefined' && (navigator as Navigator & { locks?: LockManager }).locks;
-  if (locks && locks.request) {
-    return locks.request(name, { ifAvailable: true }, async (lock) => {
-      if (!lock) return false;
-      await fn();
-      return true;
-    });
-  }
-  return withLease(name, tabId, now, fn);
-}
-
-// A send round takes seconds at most (the relay answers within its forward budget); a lease
-// older than this belongs to a tab that died.
-const LEASE_MS = 30_000;
-
-async function withLease(name: string, tabId: string, now: () => number, fn: () => Promise<void>): Promise<boolean> {
-  let storage: Storage | undefined;
-  try {
-    storage = localStorage;
-  } catch {}
+  const locks = (globalThis.navigator as (Navigator & { locks?: LockManager }) | undefined)?.locks;
+  if (locks?.request) return locks.request(name, { ifAvailable: true }, async (lock) => !!lock && (await fn(), true));
   // No shared storage (sandboxed iframe): no other tab can share our queue either.
-  if (!storage) return fn().then(() => true);
+  const storage = localStore();
   try {
-    const [owner, until] = (storage.getItem(name) || '').split(' ');
+    const [owner, until] = (storage?.getItem(name) || '').split(' ');
     if (owner && owner != tabId && +until > now()) return false;
-    storage.setItem(name, `${tabId} ${now() + LEASE_MS}`);
+    storage?.setItem(name, `${tabId} ${now() + LEASE_MS}`);
   } catch {}
   try {
     await fn();
   } finally {
     try {
-      if ((storage.getItem(name) || '').startsWith(tabId)) storage.removeItem(name);
+      if (storage?.getItem(name)?.startsWith(tabId)) storage.removeItem(name);
     } catch {}
   }
   return true;
 }
+
+// A send round takes seconds at most (the relay answers within its forward budget); a lease
+// older than this belongs to a tab that died.
+const LEASE_MS = 30_000;

@@ -21,39 +21,32 @@ export interface SendOutcome {
 
 export type Transport = (events: OutgoingEvent[], keepalive: boolean) => Promise<SendOutcome>;
 
-async function post(url: string, body: string, headers: Record<string, string>, keepalive: boolean, now: () => number): Promise<SendOutcome & { response?: Response }> {
-  try {
-    const response = await fetch(url, { method: 'POST', body, headers, keepalive, credentials: 'same-origin' });
-    return { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), now()), response };
-  } catch {
-    return { status: 0 };
-  }
+/** A transport posting `body(events)` with `headers`; `readResult`: read the relay's answer. */
+function poster(url: string, headers: Record<string, string>, now: () => number, body: (events: OutgoingEvent[]) => string, readResult?: boolean): Transport {
+  return async (events, keepalive) => {
+    try {
+      const response = await fetch(url, { method: 'POST', body: body(events), headers, keepalive, credentials: 'same-origin' });
+      const outcome: SendOutcome = { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), now()) };
+      if (readResult && outcome.status == 200) {
+        try {
+          const result = (await response.json()) as RelayResult;
+          if (result && Array.isArray(result.accepted)) outcome.result = result;
+        } catch {}
+      }
+      return outcome;
+    } catch {
+      return { status: 0 };
+    }
+  };
 }
 
 /** Batches to a relay (see `regal-browser/relay`). */
-export function relayTransport(url: string, now: () => number): Transport {
-  return async (events, keepalive) => {
-    const outcome = await post(url, relayBody(events, now), { 'Content-Type': 'text/plain;charset=UTF-8' }, keepalive, now);
-    if (outcome.response && outcome.status == 200) {
-      try {
-        const result = (await outcome.response.json()) as RelayResult;
-        if (result && Array.isArray(result.accepted)) outcome.result = result;
-      } catch {}
-    }
-    delete outcome.response;
-    return outcome;
-  };
-}
+export const relayTransport = (url: string, now: () => number): Transport =>
+  poster(url, { 'Content-Type': 'text/plain;charset=UTF-8' }, now, (events) => relayBody(events, now), true);
 
 /** One event per request straight to Regal, with the key (which the page then exposes). */
-export function directTransport(url: string, apiKey: string, now: () => number): Transport {
-  return async (events, keepalive) => {
-    const { messageId, ...event } = events[0];
-    const outcome = await post(url, JSON.stringify(event), { 'Content-Type': 'application/json', Authorization: apiKey }, keepalive, now);
-    delete outcome.response;
-    return outcome;
-  };
-}
+export const directTransport = (url: string, apiKey: string, now: () => number): Transport =>
+  poster(url, { 'Content-Type': 'application/json', Authorization: apiKey }, now, ([{ messageId, ...event }]) => JSON.stringify(event));
 
 export function relayBody(events: OutgoingEvent[], now: () => number): string {
   return JSON.stringify({ batch: events, sentAt: new Date(now()).toISOString() });

@@ -14,8 +14,7 @@
 export function idSource(random: () => number = Math.random): () => string {
   const words = new Uint32Array(4);
   const c = globalThis.crypto;
-  if (c && c.getRandomValues) c.getRandomValues(words);
-  else for (let i = 0; i < 4; i++) words[i] = random() * 2 ** 32;
+  c?.getRandomValues ? c.getRandomValues(words) : words.forEach((_, i) => (words[i] = random() * 2 ** 32));
   const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
   // xxxxxxxx-xxxx-4xxx-yxxx-: 58 random bits, with the version nibble and variant bits set.
   const prefix = `${hex(words[0], 8)}-${hex(words[1] >>> 16, 4)}-4${hex(words[1] & 0xfff, 3)}-${hex(0x8000 | (words[2] & 0x3fff), 4)}-`;
@@ -24,7 +23,5 @@ export function idSource(random: () => number = Math.random): () => string {
   return () => prefix + hex(counter++ % 2 ** 48, 12);
 }
 
-const shared = idSource();
-
 /** A fresh id from this page's id source. */
-export const uuid = (): string => shared();
+export const uuid = idSource();

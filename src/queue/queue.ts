@@ -78,18 +78,13 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
   let totalBytes = 0;
 
   const put = (r: QueuedRecord) => {
-    const old = mirror.get(r.key);
-    if (old) totalBytes -= old.bytes;
+    totalBytes += r.bytes - (mirror.get(r.key)?.bytes || 0);
     mirror.set(r.key, r);
-    totalBytes += r.bytes;
   };
   const drop = (records: QueuedRecord[], reason: DropReason) => {
-    if (!records.length) return;
-    queue.remove(records);
-    onDrop(reason, records);
+    if (records.length) queue.remove(records), onDrop(reason, records);
   };
   const enforceCaps = () => {
-    if (mirror.size <= limits.maxEvents && totalBytes <= limits.maxBytes) return;
     const over: QueuedRecord[] = [];
     let count = mirror.size;
     let bytes = totalBytes;
@@ -124,16 +119,9 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
 
   const queue: Queue = {
     async load(now) {
-      const rows = await store.entries();
-      const found: QueuedRecord[] = [];
-      for (const [key, value] of rows) if (key.startsWith(EVENT_PREFIX) && value) found.push(value as QueuedRecord);
-      found.sort(byKey);
-      // Events made before the load (this tab's early calls) go after the stored ones.
-      const early = [...mirror.values()];
-      mirror.clear();
-      totalBytes = 0;
-      for (const r of found) put(r), stored.add(r.key);
-      for (const r of early) put(r);
+      // What earlier visits and other tabs stored is what a refresh finds unseen. Records of
+      // this tab made before the load keep their place by key (creation time) among them.
+      await queue.refresh();
       queue.expire(now);
       enforceCaps();
     },
@@ -146,24 +134,21 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
     writeNow() {
       if (pending.length) write(pending.splice(0));
     },
-    async save(records) {
+    save(records) {
       records.forEach(put);
-      try {
-        await store.setMany(records.filter((r) => mirror.has(r.key)).map((r) => [r.key, r]));
-      } catch {}
+      return write(records);
     },
     remove(records) {
       const keys: string[] = [];
       for (const r of records) {
         if (mirror.delete(r.key)) totalBytes -= r.bytes;
-        if (stored.delete(r.key)) keys.push(r.key);
+        if (stored.delete(r.key)) keys.push(r.key), deleting.add(r.key);
       }
-      if (!keys.length) return;
-      keys.forEach((k) => deleting.add(k));
-      lastDelete = store
-        .delMany(keys)
-        .catch(() => {})
-        .then(() => keys.forEach((k) => deleting.delete(k)));
+      if (keys.length)
+        lastDelete = store
+          .delMany(keys)
+          .catch(() => {})
+          .then(() => keys.forEach((k) => deleting.delete(k)));
     },
     removed: () => lastDelete,
     list: () => [...mirror.values()],
@@ -182,22 +167,19 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
       const values = unseen.length ? await store.getMany(unseen) : [];
       let added = false;
       values.forEach((value, i) => {
+        const key = unseen[i];
         // Deleted by another tab between the two reads, or by this one meanwhile.
-        if (!value || deleting.has(unseen[i]) || mirror.has(unseen[i])) return;
+        if (!value || deleting.has(key) || mirror.has(key)) return;
         put(value as QueuedRecord);
-        stored.add(unseen[i]);
+        stored.add(key);
         added = true;
       });
-      // Stored here earlier and gone from the store now: another tab delivered it.
-      const gone: QueuedRecord[] = [];
-      for (const key of storedBefore) {
-        if (seen.has(key) || !stored.has(key)) continue;
-        const record = mirror.get(key);
-        queue.remove([record || ({ key, bytes: 0 } as QueuedRecord)]);
-        if (record) gone.push(record);
-      }
+      // Stored here earlier and gone from the store now: another tab delivered it. (Every
+      // stored key is in the mirror: both lose a key only in remove().)
+      const gone = storedBefore.filter((key) => !seen.has(key) && stored.has(key)).map((key) => mirror.get(key)!);
+      queue.remove(gone);
       if (added) {
-        const sorted = [...mirror.values()].sort(byKey);
+        const sorted = [...mirror.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
         mirror.clear();
         for (const r of sorted) mirror.set(r.key, r);
       }
@@ -209,5 +191,3 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
   };
   return queue;
 }
-
-const byKey = (a: QueuedRecord, b: QueuedRecord) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

@@ -8,37 +8,28 @@
  * and the relay drops a repeated messageId).
  */
 import type { QueuedRecord } from './queue';
+import { localStore } from '../lib/local-storage';
 
 const prefix = (name: string) => `${name}:rescue:`;
 
-function storage(): Storage | undefined {
-  try {
-    return localStorage;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Copies `records` for this tab, replacing its earlier copy; nothing to copy clears it. */
 export function saveRescue(name: string, tabId: string, records: QueuedRecord[]): void {
+  const key = prefix(name) + tabId;
   try {
-    const s = storage();
-    if (!s) return;
-    if (records.length) s.setItem(prefix(name) + tabId, JSON.stringify(records));
-    else s.removeItem(prefix(name) + tabId);
+    records.length ? localStore()?.setItem(key, JSON.stringify(records)) : localStore()?.removeItem(key);
   } catch {}
 }
 
 /** Every tab's copies, removed from localStorage as they are taken. */
 export function takeRescued(name: string): QueuedRecord[] {
   const out: QueuedRecord[] = [];
+  const s = localStore();
   try {
-    const s = storage();
-    if (!s) return out;
-    for (const key of Object.keys(s)) {
+    for (const key of Object.keys(s || {})) {
       if (!key.startsWith(prefix(name))) continue;
-      const records = JSON.parse(s.getItem(key) || '[]');
-      s.removeItem(key);
+      const records = JSON.parse(s!.getItem(key) || '[]');
+      s!.removeItem(key);
       if (Array.isArray(records)) out.push(...records.filter((r) => r && r.key && r.event));
     }
   } catch {}

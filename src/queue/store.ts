@@ -4,12 +4,11 @@
  * (an open that never answers), over quota, or loses its connection (WebKit closes it
  * when the app is backgrounded: every later transaction throws InvalidStateError).
  */
-import { createStore, delMany, entries, get, getMany, keys, setMany, update, type UseStore } from 'idb-keyval';
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 
 export interface KeyValueStore {
   /** Where data lives now; 'memory' after a fallback. */
   readonly kind: 'indexeddb' | 'memory';
-  entries(): Promise<Array<[string, unknown]>>;
   /** Keys only: a look for what other tabs changed, without reading every event. */
   keys(): Promise<string[]>;
   get(key: string): Promise<unknown>;
@@ -26,7 +25,6 @@ export function memoryStore(): KeyValueStore {
   const map = new Map<string, unknown>();
   return {
     kind: 'memory',
-    entries: async () => [...map].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     keys: async () => [...map.keys()].sort(),
     get: async (key) => map.get(key),
     getMany: async (keys) => keys.map((k) => map.get(k)),
@@ -48,11 +46,13 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
   let idb: UseStore | undefined;
   let fallback: KeyValueStore | undefined = hasIndexedDB() ? undefined : memoryStore();
 
-  const run = async <T>(op: (s: UseStore) => Promise<T>, onMemory: (m: KeyValueStore) => Promise<T>): Promise<T> => {
+  /** One idb-keyval transaction (`mode`, `op` on the object store), or the memory store's
+   * `onMemory` after a fallback. */
+  const run = async <T>(mode: IDBTransactionMode, op: (os: IDBObjectStore) => T | PromiseLike<T>, onMemory: (m: KeyValueStore) => Promise<T>): Promise<T> => {
     for (let attempt = 0; !fallback && attempt < 2; attempt++) {
       try {
         idb ||= createStore(name, 'kv');
-        return await withTimeout(op(idb));
+        return await withTimeout(idb(mode, op));
       } catch (cause) {
         // A lost connection stays lost for this handle: retry once on a fresh one.
         idb = undefined;
@@ -64,27 +64,34 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
     }
     return onMemory(fallback!);
   };
+  const committed = (os: IDBObjectStore) => promisifyRequest(os.transaction) as Promise<void>;
 
-  return {
+  // The operations are idb-keyval's own (getMany, setMany, delMany) written on its
+  // createStore, without the default-store parameter and keys()'s cursor fallback for
+  // engines without getAllKeys (none that run ES2020): size budget.
+  const self: KeyValueStore = {
     get kind() {
       return fallback ? 'memory' : 'indexeddb';
     },
-    entries: () => run((s) => entries(s) as Promise<Array<[string, unknown]>>, (m) => m.entries()),
-    keys: () => run((s) => keys(s) as Promise<string[]>, (m) => m.keys()),
-    get: (key) => run((s) => get(key, s), (m) => m.get(key)),
-    getMany: (list) => run((s) => getMany(list, s), (m) => m.getMany(list)),
-    setMany: (items) => run((s) => setMany(items, s), (m) => m.setMany(items)),
-    delMany: (keys) => run((s) => delMany(keys, s), (m) => m.delMany(keys)),
-    claim: <T>(key: string, value: T) =>
+    keys: () => run('readonly', (os) => promisifyRequest(os.getAllKeys() as IDBRequest<string[]>), (m) => m.keys()),
+    get: (key) => self.getMany([key]).then((values) => values[0]),
+    getMany: (list) => run('readonly', (os) => Promise.all(list.map((key) => promisifyRequest(os.get(key)))), (m) => m.getMany(list)),
+    setMany: (items) => run('readwrite', (os) => (items.forEach(([key, value]) => os.put(value, key)), committed(os)), (m) => m.setMany(items)),
+    delMany: (keys) => run('readwrite', (os) => (keys.forEach((key) => os.delete(key)), committed(os)), (m) => m.delMany(keys)),
+    // What idb-keyval's update() does, without writing back a value that is there already;
+    // the put is made in the get's callback, while the transaction is active.
+    claim: (key, value) =>
       run(
-        async (s) => {
-          let result = value;
-          await update(key, (old) => (old ? (result = old) : value), s);
-          return result;
+        'readwrite',
+        (os) => {
+          const request = os.get(key);
+          request.onsuccess = () => request.result || os.put(value, key);
+          return committed(os).then(() => request.result || value);
         },
         (m) => m.claim(key, value),
       ),
   };
+  return self;
 }
 
 // Reading `indexedDB` itself throws a SecurityError in sandboxed iframes and opaque origins.
@@ -97,11 +104,6 @@ function hasIndexedDB(): boolean {
 }
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('IndexedDB did not answer')), OPEN_TIMEOUT_MS);
-    promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
-    );
-  });
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(reject, OPEN_TIMEOUT_MS, new Error('IndexedDB did not answer'))))]).finally(() => clearTimeout(timer));
 }

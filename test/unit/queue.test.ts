@@ -11,7 +11,6 @@ function sharedStore() {
     gates[name] ? new Promise((resolve) => gates[name]!.push(() => resolve(run()))) : Promise.resolve(run());
   const store: KeyValueStore = {
     kind: 'indexeddb',
-    entries: async () => [...map].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     keys: async () => [...map.keys()].sort(),
     get: async (key) => map.get(key),
     getMany: (keys) => gated('getMany', () => keys.map((k) => map.get(k))),
