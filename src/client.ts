@@ -126,7 +126,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
 
   /** Held events of this visitor become sendable, stamped with who they turned out to be. */
   const release = () => {
-    if (!contactable) return;
+    if (!contactable || destroyed) return;
     const changed: QueuedRecord[] = [];
     for (const r of queue.list()) {
       if (!r.held || r.anon != identity.anonymousId) continue;
@@ -173,7 +173,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       // What another tab sent for this one: its `.delivered` promises resolve too.
       settle(await queue.refresh(), true);
       await syncIdentity();
-      queue.expire(now());
+      // A client destroyed meanwhile leaves the queue to the one that replaced it.
+      if (!destroyed) queue.expire(now());
     },
     delivered(records) {
       delivered += records.length;
