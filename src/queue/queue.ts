@@ -97,10 +97,11 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
     }
     drop(over, 'overflow');
   };
-  const write = async (records: QueuedRecord[]) => {
+  const write = async (records: QueuedRecord[], onlyExisting?: boolean) => {
     const live = records.filter((r) => mirror.has(r.key));
+    if (!live.length) return;
     try {
-      await store.setMany(live.map((r) => [r.key, r]));
+      await store.setMany(live.map((r) => [r.key, r]), onlyExisting);
       // A record removed while its write was in flight must not come back.
       for (const r of live) mirror.has(r.key) ? stored.add(r.key) : store.delMany([r.key]).catch(() => {});
       onStored(live);
@@ -136,7 +137,10 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
     },
     save(records) {
       records.forEach(put);
-      return write(records);
+      // A stored record may have been sent and deleted by another tab since this one read
+      // it: it is updated only if still there, and the next refresh reports it gone (not
+      // sent twice). One still waiting for its first write is written whole.
+      return Promise.all([write(records.filter((r) => stored.has(r.key)), true), write(records.filter((r) => !stored.has(r.key)))]).then(() => {});
     },
     remove(records) {
       const keys: string[] = [];

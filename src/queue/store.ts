@@ -13,7 +13,9 @@ export interface KeyValueStore {
   keys(): Promise<string[]>;
   get(key: string): Promise<unknown>;
   getMany(keys: string[]): Promise<unknown[]>;
-  setMany(items: Array<[string, unknown]>): Promise<void>;
+  /** Writes every item; with `onlyExisting`, only those whose key is still there (an update
+   * must not bring back what another tab deleted meanwhile). */
+  setMany(items: Array<[string, unknown]>, onlyExisting?: boolean): Promise<void>;
   delMany(keys: string[]): Promise<void>;
   /** The value under `key`, or `value` stored there if there was none, in one transaction
    * (two tabs opened at once must not each create their own visitor). */
@@ -28,7 +30,7 @@ export function memoryStore(): KeyValueStore {
     keys: async () => [...map.keys()].sort(),
     get: async (key) => map.get(key),
     getMany: async (keys) => keys.map((k) => map.get(k)),
-    setMany: async (items) => void items.forEach(([k, v]) => map.set(k, v)),
+    setMany: async (items, onlyExisting) => void items.forEach(([k, v]) => (!onlyExisting || map.has(k)) && map.set(k, v)),
     delMany: async (keys) => void keys.forEach((k) => map.delete(k)),
     claim: async (key, value) => (map.has(key) ? map.get(key) : (map.set(key, value), value)) as typeof value,
   };
@@ -76,7 +78,22 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
     keys: () => run('readonly', (os) => promisifyRequest(os.getAllKeys() as IDBRequest<string[]>), (m) => m.keys()),
     get: (key) => self.getMany([key]).then((values) => values[0]),
     getMany: (list) => run('readonly', (os) => Promise.all(list.map((key) => promisifyRequest(os.get(key)))), (m) => m.getMany(list)),
-    setMany: (items) => run('readwrite', (os) => (items.forEach(([key, value]) => os.put(value, key)), committed(os)), (m) => m.setMany(items)),
+    setMany: (items, onlyExisting) =>
+      run(
+        'readwrite',
+        (os) => {
+          for (const [key, value] of items) {
+            if (!onlyExisting) os.put(value, key);
+            else {
+              // Checked and written in one transaction: no other tab can delete in between.
+              const found = os.getKey(key);
+              found.onsuccess = () => found.result !== undefined && os.put(value, key);
+            }
+          }
+          return committed(os);
+        },
+        (m) => m.setMany(items, onlyExisting),
+      ),
     delMany: (keys) => run('readwrite', (os) => (keys.forEach((key) => os.delete(key)), committed(os)), (m) => m.delMany(keys)),
     // What idb-keyval's update() does, without writing back a value that is there already;
     // the put is made in the get's callback, while the transaction is active.

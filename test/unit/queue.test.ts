@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createQueue, type QueuedRecord } from '../../src/queue/queue';
-import type { KeyValueStore } from '../../src/queue/store';
+import { resilientStore, type KeyValueStore } from '../../src/queue/store';
 
 /** A shared store that two tabs' queues see, with the calls this test needs held until it
  * lets them go (to order IndexedDB transactions as a busy browser can). */
@@ -14,7 +14,7 @@ function sharedStore() {
     keys: async () => [...map.keys()].sort(),
     get: async (key) => map.get(key),
     getMany: (keys) => gated('getMany', () => keys.map((k) => map.get(k))),
-    setMany: (items) => gated('setMany', () => void items.forEach(([k, v]) => map.set(k, v))),
+    setMany: (items, onlyExisting) => gated('setMany', () => void items.forEach(([k, v]) => (!onlyExisting || map.has(k)) && map.set(k, v))),
     delMany: async (keys) => void keys.forEach((k) => map.delete(k)),
     claim: async (key, value) => (map.has(key) ? map.get(key) : (map.set(key, value), value)) as typeof value,
   };
@@ -68,5 +68,43 @@ describe('queue shared between tabs', () => {
     const gone = await tab2.refresh();
     expect(gone.map((r) => r.key)).toEqual(['e:1']);
     expect(tab2.list()).toEqual([]);
+  });
+
+  it('releasing an event that another tab has sent meanwhile does not bring it back to be sent again', async () => {
+    const s = sharedStore();
+    const tab1 = createQueue(s.store, limits, () => {});
+    const tab2 = createQueue(s.store, limits, () => {});
+    await tab1.add({ ...record('e:held'), held: true });
+    await tab2.refresh(); // both tabs hold the visitor's event
+    tab1.remove(tab1.list()); // tab 1 released and sent it
+    await tab1.removed();
+    const [copy] = tab2.list();
+    copy.held = false; // tab 2 learns of the identity later and releases its copy
+    await tab2.save([copy]);
+    expect([...s.map.keys()]).toEqual([]);
+    const gone = await tab2.refresh();
+    expect(gone.map((r) => r.key)).toEqual(['e:held']);
+    expect(tab2.list()).toEqual([]);
+  });
+
+  it('a released event still waiting for its first write is stored whole', async () => {
+    const s = sharedStore();
+    const tab = createQueue(s.store, limits, () => {});
+    const r = { ...record('e:new'), held: true };
+    const added = tab.add(r);
+    r.held = false;
+    await tab.save([r]);
+    await added;
+    expect((s.map.get('e:new') as QueuedRecord).held).toBe(false);
+  });
+
+  it('IndexedDB: an update of only existing keys writes those and skips the deleted ones', async () => {
+    const store = resilientStore('queue-test', () => {});
+    await store.setMany([['e:a', 1], ['e:b', 2]]);
+    await store.delMany(['e:b']);
+    await store.setMany([['e:a', 10], ['e:b', 20]], true);
+    expect(store.kind).toBe('indexeddb');
+    expect(await store.keys()).toEqual(['e:a']);
+    expect(await store.getMany(['e:a', 'e:b'])).toEqual([10, undefined]);
   });
 });
