@@ -367,35 +367,32 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   });
   const held = () => o.holdUntilContactable && !contactable;
   /**
-   * Copies properties at the moment of the call (a later mutation must not change the
-   * event, even when the event is built after storage loads). Returns a getter that throws
-   * the input's error, so that it is reported in call order with the call's callback.
+   * Properties copied at the moment of the call (a later mutation must not change the event,
+   * even when the event is built after storage loads): `null` for none, `undefined` for
+   * input that is not a plain object. Plain values, not closures: this is `track`'s hot path.
    */
-  const props = (value: unknown, what: string): (() => [Properties, number]) => {
-    if (value == null) return () => [{}, 2];
-    if (!isPlainObject(value)) {
-      const error = regalError('invalid_properties', `${what}: not a plain object`, value);
-      return () => {
-        throw error;
-      };
-    }
-    const safe = toJsonSafe(value);
-    return () => {
-      if (safe.circular) report(regalError('invalid_properties', `${what}: circular reference sent as "[Circular]"`));
-      return [safe.value, safe.json.length];
-    };
+  const copyProps = (value: unknown) => (value == null ? null : isPlainObject(value) ? toJsonSafe(value) : undefined);
+  /** The copy as the builder uses it, at build time, so that a bad input is reported in
+   * call order with the call's callback. Messages name the input: `label` (of `name`). */
+  const readProps = (copy: ReturnType<typeof copyProps>, input: unknown, label: string, name?: unknown): { value: Properties; json: string } => {
+    const what = () => label + (name === undefined ? '' : ` of ${name}`);
+    if (copy === undefined) throw regalError('invalid_properties', `${what()}: not a plain object`, input);
+    if (!copy) return { value: {}, json: '{}' };
+    if (copy.circular) report(regalError('invalid_properties', `${what()}: circular reference sent as "[Circular]"`));
+    return copy;
   };
 
   const client: RegalClient<E> & ClientInternals = {
     track(name, properties, options, callback) {
-      const [opts, cb] = optionsAndCallback(options, callback);
+      const cb = callbackOf(options, callback);
+      const opts = options && typeof options == 'object' ? (options as CallOptions) : undefined;
       const ts = timestampOf(opts);
       const id = uuid();
-      const properties_ = props(properties, `Properties of ${name}`);
+      const copy = copyProps(properties);
       return call(cb, id, () => {
         if (typeof name != 'string' || !name.trim()) throw regalError('invalid_event_name', `track() needs a name, got ${name}`, name);
-        const [value, size] = properties_();
-        return { event: trackEvent(base(id, ts, opts), name, value), held: held(), size };
+        const { value, json } = readProps(copy, properties, 'Properties', name);
+        return { event: trackEvent(base(id, ts, opts), name, value), held: held(), size: json.length };
       });
     },
 
@@ -411,8 +408,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const ts = timestampOf(opts);
       const page: PageContext = { ...capturePage(), ...(opts && opts.context && opts.context.page) };
       const id = uuid();
-      const properties_ = props(objects[0], 'Page properties');
-      return call(cb, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, properties_()[0]), held: held() }));
+      const copy = copyProps(objects[0]);
+      return call(cb, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, readProps(copy, objects[0], 'Page properties').value), held: held() }));
     },
 
     screen(name, properties, options, callback) {
@@ -423,10 +420,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const opts = objects[1] as CallOptions | undefined;
       const ts = timestampOf(opts);
       const id = uuid();
-      const properties_ = props(objects[0], 'Screen properties');
+      const copy = copyProps(objects[0]);
       return call(cb, id, () => {
-        const [value, size] = properties_();
-        return { event: screenEvent(base(id, ts, opts), screenName, value), held: held(), size: size + (screenName || '').length + 10 };
+        const { value, json } = readProps(copy, objects[0], 'Screen properties');
+        return { event: screenEvent(base(id, ts, opts), screenName, value), held: held(), size: json.length + (screenName || '').length + 10 };
       });
     },
 
@@ -546,9 +543,9 @@ function writeOptOut(name: string, out: boolean): void {
   } catch {}
 }
 
-function optionsAndCallback(options: unknown, callback: unknown): [CallOptions | undefined, Callback | undefined] {
-  if (typeof options == 'function') return [undefined, options as Callback];
-  return [options && typeof options == 'object' ? (options as CallOptions) : undefined, typeof callback == 'function' ? (callback as Callback) : undefined];
+/** `track(name, props, callback)` or `track(name, props, options, callback)`. */
+function callbackOf(options: unknown, callback: unknown): Callback | undefined {
+  return typeof options == 'function' ? (options as Callback) : typeof callback == 'function' ? (callback as Callback) : undefined;
 }
 
 /** The call's moment as ISO 8601. A burst of calls in one millisecond formats it once. */

@@ -318,6 +318,8 @@ describe('input safety', () => {
     const [e] = relay.events();
     expect(e.properties).toEqual({ when: '2026-01-01T00:00:00.000Z', big: '100000000000000000000', circular: { a: 1, self: '[Circular]' }, one: { x: 1 }, two: { x: 1 }, nan: null });
     expect(errors.map((x) => x.code)).toEqual(['invalid_properties', 'invalid_properties']);
+    // Each message names the call's input, so a site can find the call site.
+    expect(errors.map((x) => x.message)).toEqual(['Properties of Weird: circular reference sent as "[Circular]"', 'Properties of Bad props: not a plain object']);
     for (const event of relay.events()) expect(RelayEventSchema.safeParse(event).success).toBe(true);
     expect(relay.events()).toHaveLength(1);
   });
