@@ -103,12 +103,17 @@ function invoke(client: RegalClient, method: string, args: any[], captured?: Rec
   return (client as any)[method](...args);
 }
 
-/** A settled CallResult for calls that go nowhere (the client failed to load). */
-const nothing = (): CallResult => {
-  const result = Promise.resolve() as CallResult;
-  result.delivered = Promise.resolve(false);
-  return result;
+/** The CallResult of a call whose outcome `box` will hold: `[the client's CallResult]`, or
+ * `[]` for a call that went nowhere. (A box, because resolving with the client's CallResult
+ * itself would adopt it and lose its `delivered`.) */
+const callResult = (box: Promise<[CallResult?]>): CallResult => {
+  const stored = box.then(([r]) => r) as CallResult;
+  stored.delivered = box.then(([r]) => (r && r.delivered) || false);
+  return stored;
 };
+
+/** A settled CallResult for calls that go nowhere (the client failed to load). */
+const nothing = () => callResult(Promise.resolve([]));
 
 /** The live `window.regal`. `scriptOptions` are the defaults of `load()`. */
 function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: RecordedCall) => void] {
@@ -117,14 +122,12 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
   // Calls made before load(), as thunks: each runs once the client exists (or failed to).
   let pending: Array<(client: RegalClient | undefined) => void> = [];
 
+  /** Runs `fn` with the client once load() has run (at once if it has): `undefined` if it failed. */
+  const later = (fn: (client: RegalClient | undefined) => void) => (client || loaded ? fn(client) : pending.push(fn));
+
   /** Queues a call before load; its CallResult settles when it has been replayed. */
-  const enqueue = (method: string, args: unknown[], captured = { timestamp: new Date().toISOString(), page: capturePage() }): CallResult => {
-    // In a box: resolving with the client's CallResult itself would adopt it and lose `delivered`.
-    const result = new Promise<[CallResult | undefined]>((resolve) => pending.push((c) => resolve([c && invoke(c, method, args, captured)])));
-    const stored = result.then(([r]) => r) as CallResult;
-    stored.delivered = result.then(([r]) => (r && r.delivered) || false);
-    return stored;
-  };
+  const enqueue = (method: string, args: unknown[], captured = { timestamp: new Date().toISOString(), page: capturePage() }) =>
+    callResult(new Promise((resolve) => later((c) => resolve([c && invoke(c, method, args, captured)]))));
 
   /** A client call that never throws: the client's once loaded, queued before, a no-op if it failed. */
   const call =
@@ -149,33 +152,29 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
 
   const api = {
     ready(callback?: () => void) {
-      return new Promise<void>((resolve) => {
+      return new Promise<void>((resolve) =>
         // Resolves even if the client failed to load: a page awaiting it must not hang.
-        const run = (c?: RegalClient) =>
+        later((c) =>
           Promise.resolve(c && c.ready())
             .then(resolve, resolve)
             .then(() => {
               if (typeof callback == 'function') callback();
-            });
-        if (client || loaded) run(client);
-        else pending.push(run);
-      });
+            }),
+        ),
+      );
     },
     on(event: Parameters<RegalClient['on']>[0], fn: () => void) {
-      try {
-        if (client) return client.on(event, fn);
-        let off: (() => void) | undefined;
-        let gone = false;
-        pending.push((c) => {
+      let off: (() => void) | undefined;
+      let gone = false;
+      later((c) => {
+        try {
           if (c && !gone) off = c.on(event, fn);
-        });
-        return () => {
-          gone = true;
-          if (off) off();
-        };
-      } catch {
-        return () => {};
-      }
+        } catch {}
+      });
+      return () => {
+        gone = true;
+        if (off) off();
+      };
     },
     user: ask('user', (): UserInfo => ({ anonymousId: '', userId: null, traits: {} })),
     stats: ask(
