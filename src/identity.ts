@@ -47,6 +47,9 @@ const CHANNELS: ReadonlyArray<readonly [List, 'phone' | 'email', Key, readonly s
 // table-driven code (one loop for phones and emails, issue 5's size budget) free of casts.
 type AnyTraits = Record<string, any>;
 
+/** The entry flagged primary, else the first. */
+const primary = (list: AnyTraits[] | undefined) => list && (list.find((x) => x.isPrimary) || list[0]);
+
 /**
  * What every later event carries: the primary phone and email only, without opt-ins, so
  * that consent is asserted once (at identify) and not re-sent with every click.
@@ -54,9 +57,8 @@ type AnyTraits = Record<string, any>;
 export function identifyingTraits(traits: ContactTraits): ContactTraits {
   const out: AnyTraits = {};
   for (const [list, , key] of CHANNELS) {
-    const items: Keyed[] | undefined = traits[list];
-    const primary: AnyTraits | undefined = items && (items.find((x) => x.isPrimary) || items[0]);
-    if (primary) out[list] = [{ [key]: primary[key], isPrimary: true }];
+    const x = primary(traits[list]);
+    if (x) out[list] = [{ [key]: x[key], isPrimary: true }];
   }
   return out;
 }
@@ -115,7 +117,7 @@ export function mergeTraits(profile: ContactTraits, update: ContactTraits): Cont
     if (old || fresh) {
       const out = (old || []).map((x) => ({ ...x }));
       for (const item of fresh || []) upsert(out, item, key);
-      const flagged = (fresh || []).find((x) => x.isPrimary) || out.find((x) => x.isPrimary) || out[0];
+      const flagged = (fresh || []).find((x) => x.isPrimary) || primary(out);
       for (const x of out) x.isPrimary = x[key] === flagged?.[key];
       merged[list] = out;
     }
