@@ -78,51 +78,42 @@ const isObject = (value: unknown): value is Record<string, any> => !!value && ty
  * passed as CallOptions. Where the options sit depends on the call form (Segment's): the
  * leading names (track: the event name; page: category and/or name; screen: name; identify:
  * userId, possibly null), then the properties or traits, then the options, then a callback.
- * The result is always the full form `[...names, properties, options, callback?]`; options
- * the caller gave win over the recorded ones.
+ * The result is always the full form `[...names, properties, options, callback]` (a missing
+ * callback is a trailing `undefined`, which every call ignores); options the caller gave
+ * win over the recorded ones.
  */
 function withCapturedContext(method: string, args: unknown[], captured: { timestamp: string; page: PageContext }): unknown[] {
-  let names = 0;
-  if (method == 'track') names = 1;
-  else {
-    const max = method == 'page' ? 2 : 1;
-    while (names < max && (typeof args[names] == 'string' || (method == 'identify' && args[names] == null && args.length > 1))) names++;
-  }
+  let names = method == 'track' ? 1 : 0;
+  while (names < (method == 'page' ? 2 : 1) && (typeof args[names] == 'string' || (method == 'identify' && args[names] == null && args.length > 1))) names++;
   const rest = args.slice(names);
-  const callback = rest.find((arg) => typeof arg == 'function');
   const objects = rest.filter((arg) => typeof arg != 'function');
   const given: CallOptions = isObject(objects[1]) ? objects[1] : {};
-  const options: CallOptions = {
-    timestamp: captured.timestamp,
-    ...given,
-    context: { ...given.context, page: { ...captured.page, ...given.context?.page } },
-  };
-  return [...args.slice(0, names), isObject(objects[0]) ? objects[0] : {}, options, ...(callback ? [callback] : [])];
+  return [
+    ...args.slice(0, names),
+    isObject(objects[0]) ? objects[0] : {},
+    { timestamp: captured.timestamp, ...given, context: { ...given.context, page: { ...captured.page, ...given.context?.page } } },
+    rest.find((arg) => typeof arg == 'function'),
+  ];
 }
-
-const REPLAYED_WITH_CONTEXT = ' track page screen identify ';
 
 /** Runs one call on the client. `captured` is the context of a call made before load. */
 function invoke(client: RegalClient, method: string, args: any[], captured?: RecordedCall[2]): any {
   if (method == 'trackForm') return trackForm(client, args[0], args[1]);
-  if (captured && REPLAYED_WITH_CONTEXT.includes(' ' + method + ' ')) args = withCapturedContext(method, args, captured);
+  if (captured && ' track page screen identify '.includes(' ' + method + ' ')) args = withCapturedContext(method, args, captured);
   return (client as any)[method](...args);
 }
 
-/** A settled CallResult for calls that go nowhere (the client failed to load). */
-function nothing(): CallResult {
-  const result = Promise.resolve() as CallResult;
-  result.delivered = Promise.resolve(false);
-  return result;
-}
-
-const EMPTY_STATS: Stats = {
-  held: 0,
-  queued: 0,
-  delivered: 0,
-  dropped: { invalid: 0, overflow: 0, expired: 0, rejected: 0, reset: 0, 'opted-out': 0 },
-  storage: 'none',
+/** The CallResult of a call whose outcome `box` will hold: `[the client's CallResult]`, or
+ * `[]` for a call that went nowhere. (A box, because resolving with the client's CallResult
+ * itself would adopt it and lose its `delivered`.) */
+const callResult = (box: Promise<[CallResult?]>): CallResult => {
+  const stored = box.then(([r]) => r) as CallResult;
+  stored.delivered = box.then(([r]) => (r && r.delivered) || false);
+  return stored;
 };
+
+/** A settled CallResult for calls that go nowhere (the client failed to load). */
+const nothing = () => callResult(Promise.resolve([]));
 
 /** The live `window.regal`. `scriptOptions` are the defaults of `load()`. */
 function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: RecordedCall) => void] {
@@ -131,80 +122,71 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
   // Calls made before load(), as thunks: each runs once the client exists (or failed to).
   let pending: Array<(client: RegalClient | undefined) => void> = [];
 
-  /** Queues a call before load; its CallResult settles when it has been replayed. */
-  const enqueue = (method: string, args: unknown[], captured = { timestamp: new Date().toISOString(), page: capturePage() }): CallResult => {
-    let resolveStored!: (result?: Promise<void>) => void;
-    let resolveDelivered!: (delivered: boolean | Promise<boolean>) => void;
-    const stored = new Promise<void>((resolve) => (resolveStored = resolve)) as CallResult;
-    stored.delivered = new Promise((resolve) => (resolveDelivered = resolve));
-    const settle = (result?: CallResult) => {
-      resolveStored(result);
-      resolveDelivered(result && result.delivered ? result.delivered : false);
-    };
-    pending.push((c) => settle(c && invoke(c, method, args, captured)));
-    return stored;
-  };
+  /** Runs `fn` with the client once load() has run (at once if it has): `undefined` if it failed. */
+  const later = (fn: (client: RegalClient | undefined) => void) => (client || loaded ? fn(client) : pending.push(fn));
 
+  /** Queues a call before load; its CallResult settles when it has been replayed. */
+  const enqueue = (method: string, args: unknown[], captured = { timestamp: new Date().toISOString(), page: capturePage() }) =>
+    callResult(new Promise((resolve) => later((c) => resolve([c && invoke(c, method, args, captured)]))));
+
+  /** A client call that never throws: the client's once loaded, queued before, a no-op if it failed. */
   const call =
     (method: string) =>
     (...args: unknown[]): any => {
       try {
-        if (client) return invoke(client, method, args);
-        return loaded ? nothing() : enqueue(method, args);
+        return client ? invoke(client, method, args) : loaded ? nothing() : enqueue(method, args);
       } catch {
         return nothing();
       }
     };
 
-  const api: RegalGlobal = {
-    track: call('track'),
-    page: call('page'),
-    screen: call('screen'),
-    identify: call('identify'),
-    reset: call('reset'),
-    flush: call('flush'),
-    optOut: call('optOut'),
-    optIn: call('optIn'),
-    trackForm: call('trackForm'),
-    ready(callback) {
-      return new Promise<void>((resolve) => {
+  /** user() and stats(): the client's answer, or `fallback()` before (or without) a client. */
+  const ask =
+    <T>(method: 'user' | 'stats', fallback: () => T) =>
+    (): T => {
+      try {
+        if (client) return client[method]() as T;
+      } catch {}
+      return fallback();
+    };
+
+  const api = {
+    ready(callback?: () => void) {
+      return new Promise<void>((resolve) =>
         // Resolves even if the client failed to load: a page awaiting it must not hang.
-        const run = (c?: RegalClient) =>
-          (c ? c.ready() : Promise.resolve()).then(resolve, resolve).then(() => {
-            if (typeof callback == 'function') callback();
-          });
-        if (client || loaded) run(client);
-        else pending.push(run);
-      });
+        later((c) =>
+          Promise.resolve(c && c.ready())
+            .then(resolve, resolve)
+            .then(() => {
+              if (typeof callback == 'function') callback();
+            }),
+        ),
+      );
     },
-    on(event, fn) {
-      try {
-        if (client) return client.on(event, fn);
-        let off: (() => void) | undefined;
-        let gone = false;
-        pending.push((c) => {
+    on(event: Parameters<RegalClient['on']>[0], fn: () => void) {
+      let off: (() => void) | undefined;
+      let gone = false;
+      later((c) => {
+        try {
           if (c && !gone) off = c.on(event, fn);
-        });
-        return () => {
-          gone = true;
-          if (off) off();
-        };
-      } catch {
-        return () => {};
-      }
+        } catch {}
+      });
+      return () => {
+        gone = true;
+        if (off) off();
+      };
     },
-    user(): UserInfo {
-      try {
-        if (client) return client.user();
-      } catch {}
-      return { anonymousId: '', userId: null, traits: {} };
-    },
-    stats(): Stats {
-      try {
-        if (client) return client.stats();
-      } catch {}
-      return EMPTY_STATS;
-    },
+    user: ask('user', (): UserInfo => ({ anonymousId: '', userId: null, traits: {} })),
+    stats: ask(
+      'stats',
+      (): Stats => ({
+        held: 0,
+        queued: 0,
+        delivered: 0,
+        dropped: { invalid: 0, overflow: 0, expired: 0, rejected: 0, reset: 0, 'opted-out': 0 },
+        storage: 'none',
+      }),
+    ),
     // Several option objects when the snippet recorded several load() calls: merged in order.
     load(...options: Array<RegalOptions | undefined>) {
       if (loaded) return;
@@ -225,12 +207,12 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
       // Binds `form[data-regal-form]` forms, those there now and those added later.
       if (client) watchDeclarativeForms(client);
     },
-  };
+  } as RegalGlobal;
+  for (const method of 'track page screen identify reset flush optOut optIn trackForm'.split(' ')) (api as any)[method] = call(method);
 
   /** Takes one call recorded by the snippet. */
   const replay = ([method, args, captured]: RecordedCall) => {
-    if (method == 'ready') api.ready(args[0] as () => void);
-    else if (method == 'on') api.on(args[0] as 'error', args[1] as () => void);
+    if (method == 'ready' || method == 'on') (api as any)[method](...args);
     else if (method != 'user' && method != 'stats') enqueue(method, args, captured);
   };
 

@@ -6,12 +6,12 @@
  * traits are the primary phone and email, and "contactable" means having either.
  */
 import type { ContactTraits, EmailTrait, PhoneTrait } from './schema';
-import type { IdentifyTraits, RegalError } from './types';
+import type { ErrorCode, IdentifyTraits, RegalError } from './types';
 import { normalizePhone } from './phone';
 import { normalizeEmail } from './email';
 import { stampOptIn } from './consent';
 import { regalError } from './errors';
-import { isPlainObject, toJsonSafe } from './json-safe';
+import { toJsonSafe } from './json-safe';
 
 export interface Identity {
   anonymousId: string;
@@ -30,31 +30,38 @@ export interface TraitContext {
 
 /** A visitor Regal can hold as a contact: one with a phone or an email. */
 export function isContactable(traits: ContactTraits): boolean {
-  return !!((traits.phones && traits.phones.length) || (traits.emails && traits.emails.length));
+  return !!(traits.phones?.length || traits.emails?.length);
 }
+
+type Keyed = PhoneTrait | EmailTrait;
+type List = 'phones' | 'emails';
+type Key = 'phoneNumber' | 'emailAddress';
+
+/** Phones and emails follow the same rules; this table is what differs between them. */
+const CHANNELS: ReadonlyArray<readonly [List, 'phone' | 'email', Key, readonly string[], ErrorCode, (raw: string, country: string) => string | null]> = [
+  ['phones', 'phone', 'phoneNumber', ['voiceOptIn', 'smsOptIn'], 'invalid_phone', normalizePhone],
+  ['emails', 'email', 'emailAddress', ['emailOptIn'], 'invalid_email', normalizeEmail],
+];
+
+// The helpers below index traits by a channel's list and key names; `any` there keeps the
+// table-driven code (one loop for phones and emails, issue 5's size budget) free of casts.
+type AnyTraits = Record<string, any>;
+
+/** The entry flagged primary, else the first. */
+const primary = (list: AnyTraits[] | undefined) => list && (list.find((x) => x.isPrimary) || list[0]);
 
 /**
  * What every later event carries: the primary phone and email only, without opt-ins, so
  * that consent is asserted once (at identify) and not re-sent with every click.
  */
 export function identifyingTraits(traits: ContactTraits): ContactTraits {
-  const out: ContactTraits = {};
-  const phone = primary(traits.phones);
-  const email = primary(traits.emails);
-  if (phone) out.phones = [{ phoneNumber: phone.phoneNumber, isPrimary: true }];
-  if (email) out.emails = [{ emailAddress: email.emailAddress, isPrimary: true }];
+  const out: AnyTraits = {};
+  for (const [list, , key] of CHANNELS) {
+    const x = primary(traits[list]);
+    if (x) out[list] = [{ [key]: x[key], isPrimary: true }];
+  }
   return out;
 }
-
-function primary<T extends { isPrimary?: boolean }>(list: T[] | undefined): T | undefined {
-  return list && (list.find((x) => x.isPrimary) || list[0]);
-}
-
-/** Phones and emails follow the same rules; this table is what differs between them. */
-const CHANNELS = [
-  ['phones', 'phone', 'phoneNumber', ['voiceOptIn', 'smsOptIn'], 'invalid_phone'],
-  ['emails', 'email', 'emailAddress', ['emailOptIn'], 'invalid_email'],
-] as const;
 
 /**
  * Turns what `identify` was given (Regal's shapes or the `phone` / `email` / `name`
@@ -64,24 +71,26 @@ const CHANNELS = [
 export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { traits: ContactTraits; errors: RegalError[] } {
   const errors: RegalError[] = [];
   const { phone, email, name, phones, emails, ...rest } = input;
-  const traits: Record<string, unknown> = isPlainObject(rest) ? toJsonSafe(rest).value : {};
-  if (typeof name == 'string' && name.trim() && !traits.firstName && !traits.lastName) {
-    const [first, ...others] = name.trim().split(/\s+/);
+  // `rest` is a fresh plain object (phones and emails taken out above).
+  const traits: AnyTraits = toJsonSafe(rest).value;
+  const full = typeof name == 'string' && name.trim();
+  if (full && !traits.firstName && !traits.lastName) {
+    const [first, ...others] = full.split(/\s+/);
     traits.firstName = first;
     if (others.length) traits.lastName = others.join(' ');
   }
-  for (const [list, shorthand, key, optIns, code] of CHANNELS) {
-    const given: Array<Record<string, any>> = Array.isArray(input[list]) ? (input[list] as []).slice() : [];
+  for (const [list, shorthand, key, optIns, code, normalize] of CHANNELS) {
+    const given: AnyTraits[] = Array.isArray(input[list]) ? (input[list] as []).slice() : [];
     if (input[shorthand] != null) given.push({ [key]: input[shorthand], isPrimary: !given.some((x) => x && x.isPrimary) });
     const out: Keyed[] = [];
     for (const x of given) {
       const raw = x && x[key];
-      const value = typeof raw == 'string' ? (list == 'phones' ? normalizePhone(raw, ctx.defaultCountry) : normalizeEmail(raw)) : null;
+      const value = typeof raw == 'string' && normalize(raw, ctx.defaultCountry);
       if (!value) {
         errors.push(regalError(code, `Invalid ${shorthand}: "${raw}"${list == 'phones' ? ` (E.164 or a ${ctx.defaultCountry} number)` : ''}`, raw));
         continue;
       }
-      const item: Record<string, unknown> = { [key]: value };
+      const item: AnyTraits = { [key]: value };
       if (x.isPrimary != null) item.isPrimary = !!x.isPrimary;
       if (typeof x.label == 'string') item.label = x.label;
       for (const optIn of optIns) {
@@ -91,7 +100,6 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
       upsert(out, item as Keyed, key);
     }
     if (out.length) traits[list] = out;
-    else delete traits[list];
   }
   return { traits, errors };
 }
@@ -102,9 +110,18 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
  * opt-ins merged per number/address, every other trait overwritten by the newer value.
  */
 export function mergeTraits(profile: ContactTraits, update: ContactTraits): ContactTraits {
-  const merged: ContactTraits = { ...profile, ...update };
-  if (profile.phones || update.phones) merged.phones = mergeList(profile.phones || [], update.phones || [], 'phoneNumber');
-  if (profile.emails || update.emails) merged.emails = mergeList(profile.emails || [], update.emails || [], 'emailAddress');
+  const merged: AnyTraits = { ...profile, ...update };
+  for (const [list, , key] of CHANNELS) {
+    const old: AnyTraits[] | undefined = profile[list];
+    const fresh: AnyTraits[] | undefined = update[list];
+    if (old || fresh) {
+      const out = (old || []).map((x) => ({ ...x }));
+      for (const item of fresh || []) upsert(out, item, key);
+      const flagged = (fresh || []).find((x) => x.isPrimary) || primary(out);
+      for (const x of out) x.isPrimary = x[key] === flagged?.[key];
+      merged[list] = out;
+    }
+  }
   if (profile.address && update.address) merged.address = { ...profile.address, ...update.address };
   return merged;
 }
@@ -115,38 +132,22 @@ export function mergeTraits(profile: ContactTraits, update: ContactTraits): Cont
  * secondary number or just a first name.
  */
 export function identifyEventTraits(merged: ContactTraits, update: ContactTraits): ContactTraits {
-  const base = identifyingTraits(merged);
-  const out: ContactTraits = { ...update };
-  out.phones = pick(merged.phones, update.phones, 'phoneNumber');
-  out.emails = pick(merged.emails, update.emails, 'emailAddress');
-  if (!out.phones) delete out.phones;
-  if (!out.emails) delete out.emails;
-  return { ...base, ...out };
+  const out: AnyTraits = { ...update };
+  for (const [list, , key] of CHANNELS) {
+    const items: AnyTraits[] | undefined = merged[list];
+    const given = new Map((update[list] || []).map((x: AnyTraits) => [x[key], x]));
+    // The primary and the entries given now; opt-ins travel only with an entry given now,
+    // never re-asserted from the profile.
+    if (items && items.length)
+      out[list] = items.filter((x) => x.isPrimary || given.has(x[key])).map((x) => ({ ...(given.get(x[key]) || { [key]: x[key] }), isPrimary: !!x.isPrimary }));
+    else delete out[list];
+  }
+  return { ...identifyingTraits(merged), ...out };
 }
 
-type Keyed = PhoneTrait | EmailTrait;
-
-function pick<T extends Keyed>(merged: T[] | undefined, update: T[] | undefined, key: keyof T): T[] | undefined {
-  if (!merged || !merged.length) return undefined;
-  const given = new Map((update || []).map((x) => [x[key], x]));
-  const list = merged.filter((x) => x.isPrimary || given.has(x[key]));
-  // Opt-ins travel only with the entry that was given now, never re-asserted from the profile.
-  return list.map((x) => {
-    const fresh = given.get(x[key]);
-    return fresh ? { ...fresh, isPrimary: !!x.isPrimary } : { [key]: x[key], isPrimary: !!x.isPrimary } as T;
-  });
-}
-
-function upsert<T extends Keyed>(list: T[], item: T, key: keyof T): void {
+/** Adds `item` to `list`, or merges it into the entry with the same number/address. */
+function upsert(list: AnyTraits[], item: AnyTraits, key: Key): void {
   const i = list.findIndex((x) => x[key] === item[key]);
   if (i < 0) list.push(item);
   else list[i] = { ...list[i], ...item };
-}
-
-function mergeList<T extends Keyed>(old: T[], fresh: T[], key: keyof T): T[] {
-  const out = old.map((x) => ({ ...x }));
-  for (const item of fresh) upsert(out, item, key);
-  const flagged = fresh.find((x) => x.isPrimary) || out.find((x) => x.isPrimary) || out[0];
-  for (const x of out) x.isPrimary = x[key] === (flagged && flagged[key]);
-  return out;
 }

@@ -45,9 +45,8 @@ export function normalizePhone(input: string, defaultCountry = 'US'): string | n
   const s = typeof input == 'number' ? '' + input : typeof input == 'string' ? input.trim() : '';
   // \s covers the no-break space and \u2010-\u2015 the Unicode dashes of copy-pasted numbers.
   if (!/^\+?[\d\s().\/\u2010-\u2015-]+$/.test(s)) return null;
-  let digits = s.replace(/\D/g, '');
-  const intl = s[0] == '+' || /^00/.test(digits);
-  if (s[0] != '+' && intl) digits = digits.slice(2);
+  // `+` or `00` (taken off) starts an international number.
+  const [, intl, digits] = /^(\+|00)?(.*)/.exec(s.replace(/[^\d+]/g, ''))!;
 
   const country = COUNTRIES.split('|')
     .map((row) => row.split(' '))
