@@ -33,10 +33,11 @@
  */
 import { createRegal, trackForm, watchDeclarativeForms } from './index';
 import { capturePage } from './page-context';
-import type { CallOptions, CallResult, PageContext, RegalClient, RegalOptions, Stats, UserInfo } from './types';
+import type { CallResult, RegalClient, RegalOptions, Stats, UserInfo } from './types';
+import type { CallMoment, ClientInternals } from './client';
 
 /** One call as the snippet records it. */
-type RecordedCall = [method: string, args: unknown[], context?: { timestamp: string; page: PageContext }];
+type RecordedCall = [method: string, args: unknown[], made?: CallMoment];
 
 type TrackFormTarget = Parameters<typeof trackForm>[1];
 type TrackFormOptions = Parameters<typeof trackForm>[2];
@@ -71,36 +72,11 @@ function readScriptOptions(dataset: DOMStringMap): RegalOptions {
   return options;
 }
 
-const isObject = (value: unknown): value is Record<string, any> => !!value && typeof value == 'object';
-
-/**
- * The arguments of a replayed track/page/screen/identify, with the recorded time and page
- * passed as CallOptions. Where the options sit depends on the call form (Segment's): the
- * leading names (track: the event name; page: category and/or name; screen: name; identify:
- * userId, possibly null), then the properties or traits, then the options, then a callback.
- * The result is always the full form `[...names, properties, options, callback]` (a missing
- * callback is a trailing `undefined`, which every call ignores); options the caller gave
- * win over the recorded ones.
- */
-function withCapturedContext(method: string, args: unknown[], captured: { timestamp: string; page: PageContext }): unknown[] {
-  let names = method == 'track' ? 1 : 0;
-  while (names < (method == 'page' ? 2 : 1) && (typeof args[names] == 'string' || (method == 'identify' && args[names] == null && args.length > 1))) names++;
-  const rest = args.slice(names);
-  const objects = rest.filter((arg) => typeof arg != 'function');
-  const given: CallOptions = isObject(objects[1]) ? objects[1] : {};
-  return [
-    ...args.slice(0, names),
-    isObject(objects[0]) ? objects[0] : {},
-    { timestamp: captured.timestamp, ...given, context: { ...given.context, page: { ...captured.page, ...given.context?.page } } },
-    rest.find((arg) => typeof arg == 'function'),
-  ];
-}
-
-/** Runs one call on the client. `captured` is the context of a call made before load. */
-function invoke(client: RegalClient, method: string, args: any[], captured?: RecordedCall[2]): any {
+/** Runs one call on the client. `made` is the moment of a call recorded before load. */
+function invoke(client: RegalClient & Partial<ClientInternals>, method: string, args: any[], made?: CallMoment): any {
   if (method == 'trackForm') return trackForm(client, args[0], args[1]);
-  if (captured && ' track page screen identify '.includes(' ' + method + ' ')) args = withCapturedContext(method, args, captured);
-  return (client as any)[method](...args);
+  const run = () => (client as any)[method](...args);
+  return made && client._replay ? client._replay(made, run) : run();
 }
 
 /** The CallResult of a call whose outcome `box` will hold: `[the client's CallResult]`, or
@@ -126,8 +102,8 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
   const later = (fn: (client: RegalClient | undefined) => void) => (client || loaded ? fn(client) : pending.push(fn));
 
   /** Queues a call before load; its CallResult settles when it has been replayed. */
-  const enqueue = (method: string, args: unknown[], captured = { timestamp: new Date().toISOString(), page: capturePage() }) =>
-    callResult(new Promise((resolve) => later((c) => resolve([c && invoke(c, method, args, captured)]))));
+  const enqueue = (method: string, args: unknown[], made: CallMoment = { timestamp: new Date().toISOString(), page: capturePage() }) =>
+    callResult(new Promise((resolve) => later((c) => resolve([c && invoke(c, method, args, made)]))));
 
   /** A client call that never throws: the client's once loaded, queued before, a no-op if it failed. */
   const call =
@@ -158,7 +134,10 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
           Promise.resolve(c && c.ready())
             .then(resolve, resolve)
             .then(() => {
-              if (typeof callback == 'function') callback();
+              // The page's own callback: what it throws is not ours to reject with.
+              try {
+                if (typeof callback == 'function') callback();
+              } catch {}
             }),
         ),
       );
@@ -211,9 +190,9 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
   for (const method of 'track page screen identify reset flush optOut optIn trackForm'.split(' ')) (api as any)[method] = call(method);
 
   /** Takes one call recorded by the snippet. */
-  const replay = ([method, args, captured]: RecordedCall) => {
+  const replay = ([method, args, made]: RecordedCall) => {
     if (method == 'ready' || method == 'on') (api as any)[method](...args);
-    else if (method != 'user' && method != 'stats') enqueue(method, args, captured);
+    else if (method != 'user' && method != 'stats') enqueue(method, args, made);
   };
 
   return [api, replay];

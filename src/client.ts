@@ -50,6 +50,16 @@ interface Built {
 export interface ClientInternals {
   _report(code: RegalError['code'], message: string, value?: unknown): void;
   _country: string;
+  /** Runs `call` (a public call, made now) as if made at `made`: the time and page of a call
+   * the script tag's snippet recorded before the library loaded. The call's own options
+   * still win. Its arguments are passed on untouched, so every call form replays as it was. */
+  _replay<T>(made: CallMoment, call: () => T): T;
+}
+
+/** When and on which page a call was made. */
+export interface CallMoment {
+  timestamp: string;
+  page: PageContext;
 }
 
 /**
@@ -88,6 +98,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   let lastWrite: Promise<void> = Promise.resolve();
   let stopLifecycle = () => {};
   let unloadSent = new Set<string>();
+  // Set while a recorded call replays (see _replay).
+  let replaying: CallMoment | undefined;
+  const pageNow = () => (replaying ? replaying.page : capturePage());
+  const timestampOf = (options: CallOptions | undefined) => callTimestamp(options, replaying && replaying.timestamp);
 
   const report = (error: RegalError) => {
     if (o.debug) console.warn('[regal]', error.code, error.message.replace(/"[^"]*"/g, '"…"'));
@@ -406,7 +420,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const [pageName, pageCategory] = strings.length > 1 ? [strings[1], strings[0]] : [strings[0], undefined];
       const opts = objects[1] as CallOptions | undefined;
       const ts = timestampOf(opts);
-      const page: PageContext = { ...capturePage(), ...(opts && opts.context && opts.context.page) };
+      const page: PageContext = { ...pageNow(), ...(opts && opts.context && opts.context.page) };
       const id = uuid();
       const copy = copyProps(objects[0]);
       return call(cb, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, readProps(copy, objects[0], 'Page properties').value), held: held() }));
@@ -435,7 +449,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const given = (objects[0] || {}) as IdentifyTraits;
       const opts = objects[1] as CallOptions | undefined;
       const ts = timestampOf(opts);
-      const source = (opts && opts.context && opts.context.page && opts.context.page.url) || capturePage().url;
+      const source = (opts && opts.context && opts.context.page && opts.context.page.url) || pageNow().url;
       const messageId = uuid();
       // A traits argument that is not an object (a string, a number) would be silently lost.
       const bad = args.find((a, i) => i < 2 && a != null && typeof a != 'object' && typeof a != 'function' && !(i == 0 && id != null));
@@ -522,6 +536,14 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
 
     _report: (code, message, value) => report(regalError(code, message, value)),
     _country: o.defaultCountry,
+    _replay(made, run) {
+      replaying = made;
+      try {
+        return run();
+      } finally {
+        replaying = undefined;
+      }
+    },
   };
   // Count and report bad calls made before load the same way as after.
   return client;
@@ -551,9 +573,10 @@ function callbackOf(options: unknown, callback: unknown): Callback | undefined {
 /** The call's moment as ISO 8601. A burst of calls in one millisecond formats it once. */
 let lastMs = 0;
 let lastIso = '';
-function timestampOf(options: CallOptions | undefined): string {
+function callTimestamp(options: CallOptions | undefined, recorded?: string): string {
   const given = options && options.timestamp && new Date(options.timestamp);
   if (given && !isNaN(given.getTime())) return given.toISOString();
+  if (recorded) return recorded;
   const ms = Date.now();
   if (ms != lastMs) (lastMs = ms), (lastIso = new Date(ms).toISOString());
   return lastIso;

@@ -92,6 +92,54 @@ describeInBrowser('script tag and snippet', () => {
     expect(visitor.problems).toEqual([]);
   });
 
+  it('every call form replays as it was made: null category, numeric userId, options and callbacks; a throwing ready() callback stays in the page', async () => {
+    // The same calls before and after the library loads must make the same events.
+    const calls = `
+      regal.page(null, 'Pricing', { plan: 'pro' });
+      regal.page('Docs', 'Intro', { section: 'a' }, { timestamp: '2026-01-02T03:04:05.000Z' });
+      regal.screen('Home', { tab: 1 }, function () { window.callbacks = (window.callbacks || 0) + 1; });
+      regal.track('Clicked', null, { timestamp: '2026-01-02T03:04:06.000Z' }, function () { window.callbacks = (window.callbacks || 0) + 1; });
+      regal.identify(42, { phone: '+1 415 555 0142', firstName: 'Ada' });`;
+    const url = h.serve('forms-of-calls.html', {
+      body: `<!doctype html><html><head><title>Forms</title>
+        <script>${snippet()}
+          regal.load({ endpoint: '/regal', flushIntervalMs: 0 });
+          regal.ready(function () { throw new Error('a bug in the page callback'); });
+          ${calls}
+        </script></head><body></body></html>`,
+    });
+    visitor = await h.visitor();
+    const { page } = visitor;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    await visitor.context.route('**/regal.min.js', async (route: Route) => {
+      await released;
+      await route.continue();
+    });
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    release();
+    await libraryLoaded(page);
+    const early = await h.waitForEvents((e) => e.length >= 5);
+    await page.evaluate(calls);
+    const all = await h.waitForEvents((e) => e.length >= 10);
+    const shape = (e: (typeof all)[number]) => ({ name: e.name, properties: e.properties, userId: e.userId, phone: e.traits.phones?.[0]?.phoneNumber, firstName: e.traits.firstName });
+    const expected = [
+      { name: 'Page Viewed', properties: expect.objectContaining({ name: 'Pricing', plan: 'pro', path: '/t/forms-of-calls.html' }), userId: '42', phone: '+14155550142' },
+      { name: 'Page Viewed', properties: expect.objectContaining({ name: 'Intro', category: 'Docs', section: 'a' }), userId: '42', phone: '+14155550142' },
+      { name: 'Screen Viewed', properties: { name: 'Home', tab: 1 }, userId: '42', phone: '+14155550142' },
+      { name: 'Clicked', properties: {}, userId: '42', phone: '+14155550142' },
+      { userId: '42', phone: '+14155550142', firstName: 'Ada' },
+    ];
+    expect(early.slice(0, 5).map(shape), describeEvents(all)).toMatchObject(expected);
+    expect(early[0].properties).not.toHaveProperty('category');
+    expect(early[1].originalTimestamp).toBe('2026-01-02T03:04:05.000Z');
+    expect(early[3].originalTimestamp).toBe('2026-01-02T03:04:06.000Z');
+    // After load the same calls make the same events.
+    expect(all.slice(5).map(shape), describeEvents(all)).toMatchObject(expected);
+    await page.waitForFunction(() => (window as any).callbacks === 4);
+    expect(visitor.problems).toEqual([]);
+  });
+
   it('loads itself from its data- attributes, and calls on the live API before load() wait with their own page', async () => {
     const url = h.serve('manual.html', {
       body: `<!doctype html><html><head><title>Manual</title>
