@@ -92,7 +92,11 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   let loaded = false;
   let destroyed = false;
   let optedOut = readOptOut(o.storageName) || !!o.optedOut || (!!o.respectGlobalPrivacyControl && !!(globalThis.navigator as { globalPrivacyControl?: boolean } | undefined)?.globalPrivacyControl) || (!!o.respectDoNotTrack && globalThis.navigator?.doNotTrack == '1');
-  const optOutBuffer: Array<() => void> = [];
+  // Calls made while opted out with `optedOutStorage: 'memory'`: run at optIn(), dropped
+  // (as `reset`) if the visitor who made them is reset first.
+  let optOutBuffer: Array<{ anon: string; messageId: string; attempt: () => void }> = [];
+  // Errors already reported (an identify reports each invalid trait, then fails with one).
+  const reported = new WeakSet<RegalError>();
   const early: Array<() => void> = [];
   const waiters = new Map<string, (ok: boolean) => void>();
   let lastWrite: Promise<void> = Promise.resolve();
@@ -104,7 +108,9 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   const timestampOf = (options: CallOptions | undefined) => callTimestamp(options, replaying && replaying.timestamp);
 
   const report = (error: RegalError) => {
-    if (o.debug) console.warn('[regal]', error.code, error.message.replace(/"[^"]*"/g, '"…"'));
+    reported.add(error);
+    // Messages never carry the raw value (it is in `error.value`): safe to log.
+    if (o.debug) console.warn('[regal]', error.code, error.message);
     try {
       o.onError?.(error);
     } catch {}
@@ -153,6 +159,12 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     if (changed.length) queue.save(changed).then(() => flusher.schedule(0));
   };
 
+  /** Not tracking means not keeping what was tracked either. */
+  const dropAllForOptOut = () => {
+    const all = queue.list();
+    if (all.length) queue.remove(all), onDrop('opted-out', all);
+  };
+
   /** Adopts the identity another tab saved since (an identify or reset there), then releases. */
   const syncIdentity = async () => {
     const saved = (await store.get(IDENTITY_KEY).catch(() => undefined)) as StoredIdentity | undefined;
@@ -160,6 +172,9 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     if (saved && (saved.updatedAt > identity.updatedAt || (saved.updatedAt == identity.updatedAt && JSON.stringify(saved) != JSON.stringify(identity)))) {
       identity = saved;
       derive();
+      // An optOut() in another tab stops this one too, before its next send.
+      if (saved.optedOut && !optedOut) dropAllForOptOut();
+      if (saved.optedOut != null) optedOut = saved.optedOut;
     }
     release();
   };
@@ -319,18 +334,35 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
    */
   const call = (callback: Callback | undefined, messageId: string, build: () => Built | undefined): CallResult => {
     let failed = false;
-    const run = (): Promise<void> => {
-      let error: RegalError | null = null;
-      let write: Promise<void> | undefined;
+    const fail = () => {
+      failed = true;
+      settle([{ event: { messageId } } as QueuedRecord], false);
+    };
+    /** Builds and stores the event, or buffers or drops the call while opted out. */
+    const attempt = (): [RegalError | null, Promise<void> | undefined] => {
+      const one = [{ event: { messageId } } as QueuedRecord];
+      if (optedOut) {
+        // Not even built: an identify made while opted out must not keep the visitor's PII.
+        if (o.optedOutStorage == 'memory') optOutBuffer.push({ anon: identity.anonymousId, messageId, attempt });
+        else onDrop('opted-out', one), (failed = true);
+        return [null, undefined];
+      }
       try {
         const built = build();
-        if (built) write = enqueue(built.event, built.held, built.size);
+        if (built) return [null, enqueue(built.event, built.held, built.size)];
+        // Nothing to send (an identify that changes nothing): `.delivered` is false.
+        fail();
+        return [null, undefined];
       } catch (e) {
-        error = (e as RegalError).name == 'RegalError' ? (e as RegalError) : regalError('internal', String(e));
+        const error = (e as RegalError).name == 'RegalError' ? (e as RegalError) : regalError('internal', String(e));
+        if (!reported.has(error)) report(error);
         failed = true;
-        report(error);
-        settle([{ event: { messageId } } as QueuedRecord], false);
+        onDrop('invalid', one);
+        return [error, undefined];
       }
+    };
+    const run = (): Promise<void> => {
+      const [error, write] = attempt();
       const stored = write || Promise.resolve();
       return callback ? stored.then(() => void callback(error), () => {}).catch(() => {}) : stored.then(noop, noop);
     };
@@ -350,22 +382,17 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   };
 
   const enqueue = (event: OutgoingEvent, held: boolean, propertiesSize?: number): Promise<void> => {
-    if (optedOut) {
-      if (o.optedOutStorage == 'memory') optOutBuffer.push(() => enqueue(event, held, propertiesSize));
-      else onDrop('opted-out', [{ event } as QueuedRecord]);
-      return Promise.resolve();
-    }
     // The size of what the call added (its properties, measured when they were copied) plus
-    // a bound on the rest, instead of serialising every event a second time.
-    const bytes = propertiesSize == null ? JSON.stringify(event).length : propertiesSize + ENVELOPE_BYTES + stampBytes + (event.name || '').length;
-    if (bytes > MAX_EVENT_BYTES) {
-      dropped.invalid++;
-      throw regalError('invalid_properties', `Event over ${MAX_EVENT_BYTES} bytes: ${bytes}`);
-    }
+    // a bound on the rest, instead of serialising every event a second time. JSON length
+    // counts UTF-16 units; a unit is at most 3 bytes of UTF-8, so only an event that could
+    // be over the limit is measured exactly.
+    const units = propertiesSize == null ? JSON.stringify(event).length : propertiesSize + ENVELOPE_BYTES + stampBytes + (event.name || '').length;
+    const bytes = units * 3 > MAX_EVENT_BYTES ? new TextEncoder().encode(JSON.stringify(event)).length : units;
+    if (bytes > MAX_EVENT_BYTES) throw regalError('invalid_properties', `Event over ${MAX_EVENT_BYTES} bytes: ${bytes}`);
     const at = now();
     // Keys sort by time, then by call order within this tab; the tab id keeps tabs apart.
     if (at != keyMs) (keyMs = at), (keyTime = EVENT_PREFIX + at.toString(36).padStart(9, '0'));
-    const record: QueuedRecord = { key: keyTime + (seq++).toString(36).padStart(5, '0') + tabId, event, anon: identity.anonymousId, held, at, bytes };
+    const record: QueuedRecord = { key: keyTime + (seq++).toString(36).padStart(5, '0') + tabId, event, anon: identity.anonymousId, held, at, bytes: units };
     lastWrite = queue.add(record);
     if (held) syncIdentitySoon();
     return lastWrite;
@@ -385,12 +412,21 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
    * even when the event is built after storage loads): `null` for none, `undefined` for
    * input that is not a plain object. Plain values, not closures: this is `track`'s hot path.
    */
-  const copyProps = (value: unknown) => (value == null ? null : isPlainObject(value) ? toJsonSafe(value) : undefined);
+  const copyProps = (value: unknown) => {
+    if (value == null) return null;
+    try {
+      // A getter or toJSON of the caller's may throw, or turn the object into something else.
+      const copy = isPlainObject(value) && toJsonSafe(value);
+      return copy && isPlainObject(copy.value) ? copy : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   /** The copy as the builder uses it, at build time, so that a bad input is reported in
    * call order with the call's callback. Messages name the input: `label` (of `name`). */
   const readProps = (copy: ReturnType<typeof copyProps>, input: unknown, label: string, name?: unknown): { value: Properties; json: string } => {
     const what = () => label + (name === undefined ? '' : ` of ${name}`);
-    if (copy === undefined) throw regalError('invalid_properties', `${what()}: not a plain object`, input);
+    if (copy === undefined) throw regalError('invalid_properties', `${what()}: not a plain object of JSON data`, input);
     if (!copy) return { value: {}, json: '{}' };
     if (copy.circular) report(regalError('invalid_properties', `${what()}: circular reference sent as "[Circular]"`));
     return copy;
@@ -477,10 +513,12 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
         ordered(() => {
           const old = identity.anonymousId;
           const left = queue.list().filter((r) => r.held && r.anon == old);
-          if (left.length) {
-            queue.remove(left);
-            onDrop('reset', left);
-          }
+          queue.remove(left);
+          // Calls buffered while opted out belong to the visitor who made them.
+          const buffered = optOutBuffer.filter((b) => b.anon == old);
+          optOutBuffer = optOutBuffer.filter((b) => b.anon != old);
+          const gone = [...left, ...buffered.map((b) => ({ event: { messageId: b.messageId } }) as QueuedRecord)];
+          if (gone.length) onDrop('reset', gone);
           identity = { anonymousId: uuid(), userId: null, traits: {}, optedOut: identity.optedOut, updatedAt: 0 };
           saveIdentity().then(resolve);
         }),
@@ -511,10 +549,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     optOut() {
       writeOptOut(o.storageName, true);
       ordered(() => {
+        dropAllForOptOut();
         optedOut = identity.optedOut = true;
-        // Not tracking means not keeping what was tracked either.
-        const all = queue.list();
-        if (all.length) queue.remove(all), onDrop('opted-out', all);
         saveIdentity();
       });
     },
@@ -524,7 +560,9 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       ordered(() => {
         optedOut = identity.optedOut = false;
         saveIdentity();
-        optOutBuffer.splice(0).forEach((run) => run());
+        const buffered = optOutBuffer;
+        optOutBuffer = [];
+        buffered.forEach((b) => b.attempt());
       });
     },
 

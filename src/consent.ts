@@ -10,7 +10,7 @@ import type { OptInState } from './schema';
  * Turn what a caller passes as an opt-in into the state Regal stores: `true`/`false` become
  * `{subscribed}`; `timestamp` (the moment of consent) and `source` (the page URL) are added
  * from `at` unless the caller gave them; anything else (`text`, `ip`) is kept. Anything that
- * is not a boolean or an object gives `undefined`, i.e. no opt-in.
+ * is not a boolean, or an object with a boolean `subscribed`, gives `undefined`: no opt-in.
  *
  * @example
  * stampOptIn(true, { timestamp: '2026-01-02T03:04:05.000Z', source: 'https://example.com/quote' })
@@ -21,7 +21,8 @@ export function stampOptIn(
   at: { timestamp: string; source: string },
 ): OptInState | undefined {
   if (typeof optIn == 'boolean') optIn = { subscribed: optIn };
-  return optIn && typeof optIn == 'object'
-    ? { ...optIn, timestamp: optIn.timestamp || at.timestamp, source: optIn.source || at.source }
-    : undefined;
+  // Regal's OptInState: `subscribed` a boolean, `timestamp` and `source` strings.
+  if (!optIn || typeof optIn != 'object' || typeof optIn.subscribed != 'boolean') return undefined;
+  const str = (v: unknown, fallback: string) => (typeof v == 'string' && v ? v : fallback);
+  return { ...optIn, timestamp: str(optIn.timestamp, at.timestamp), source: str(optIn.source, at.source) };
 }

@@ -71,8 +71,30 @@ export function identifyingTraits(traits: ContactTraits): ContactTraits {
 export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { traits: ContactTraits; errors: RegalError[] } {
   const errors: RegalError[] = [];
   const { phone, email, name, phones, emails, ...rest } = input;
+  // Top-level opt-ins go with the shorthand they consent for (`{phone, smsOptIn: true}`).
+  const shorthandOptIns: AnyTraits = {};
+  for (const [, shorthand, , optIns] of CHANNELS)
+    for (const optIn of optIns) if (input[shorthand] != null && optIn in rest) (shorthandOptIns[optIn] = rest[optIn]), delete rest[optIn];
   // `rest` is a fresh plain object (phones and emails taken out above).
   const traits: AnyTraits = toJsonSafe(rest).value;
+  // The names and the address are strings on the wire: numbers (a zipcode) become strings,
+  // anything else is left out (and reported when it was not just empty), never sent.
+  const strings = (where: AnyTraits, keys: readonly string[], path = '') => {
+    for (const key of keys) {
+      const value = where[key];
+      if (typeof value == 'number') where[key] = String(value);
+      else if (value === null) delete where[key];
+      else if (value !== undefined && typeof value != 'string') {
+        errors.push(regalError('invalid_traits', `${path}${key} must be a string; left out`, value));
+        delete where[key];
+      }
+    }
+  };
+  strings(traits, ['firstName', 'lastName']);
+  if (traits.address != null && (typeof traits.address != 'object' || Array.isArray(traits.address))) {
+    errors.push(regalError('invalid_traits', 'address must be an object; left out', traits.address));
+    delete traits.address;
+  } else if (traits.address) strings(traits.address, ['street', 'city', 'state', 'zipcode', 'country'], 'address.');
   const full = typeof name == 'string' && name.trim();
   if (full && !traits.firstName && !traits.lastName) {
     const [first, ...others] = full.split(/\s+/);
@@ -81,13 +103,14 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
   }
   for (const [list, shorthand, key, optIns, code, normalize] of CHANNELS) {
     const given: AnyTraits[] = Array.isArray(input[list]) ? (input[list] as []).slice() : [];
-    if (input[shorthand] != null) given.push({ [key]: input[shorthand], isPrimary: !given.some((x) => x && x.isPrimary) });
+    if (input[shorthand] != null) given.push({ ...shorthandOptIns, [key]: input[shorthand], isPrimary: !given.some((x) => x && x.isPrimary) });
     const out: Keyed[] = [];
     for (const x of given) {
       const raw = x && x[key];
-      const value = typeof raw == 'string' && normalize(raw, ctx.defaultCountry);
+      const value = (typeof raw == 'string' || typeof raw == 'number') && normalize(String(raw), ctx.defaultCountry);
       if (!value) {
-        errors.push(regalError(code, `Invalid ${shorthand}: "${raw}"${list == 'phones' ? ` (E.164 or a ${ctx.defaultCountry} number)` : ''}`, raw));
+        // The value is in `error.value`, never in the message: messages end up in logs.
+        errors.push(regalError(code, `Invalid ${shorthand}, left out${list == 'phones' ? ` (expected E.164 or a ${ctx.defaultCountry} number)` : ''}`, raw));
         continue;
       }
       const item: AnyTraits = { [key]: value };
@@ -96,6 +119,7 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
       for (const optIn of optIns) {
         const stamped = stampOptIn(x[optIn], ctx);
         if (stamped) item[optIn] = stamped;
+        else if (x[optIn] != null) errors.push(regalError('invalid_traits', `${optIn} must be true, false or {subscribed: true|false}; left out`, x[optIn]));
       }
       upsert(out, item as Keyed, key);
     }

@@ -25,6 +25,8 @@ export function toJsonSafe(value: Properties): { value: Properties; json: string
       json = JSON.stringify(withoutCycles(value, []), bigintToString);
     }
   }
+  // A toJSON that returns undefined leaves no JSON at all: an empty object, not a throw.
+  json ??= '{}';
   return { value: JSON.parse(json), json, circular };
 }
 
