@@ -12,6 +12,7 @@ import { idSource, uuid } from './lib/uuid';
 import { regalError } from './errors';
 import { isPlainObject, toJsonSafe } from './json-safe';
 import { capturePage } from './page-context';
+import { callForm } from './call-forms';
 import { identifyEvent, pageEvent, screenEvent, trackEvent, type EventBase, type OutgoingEvent } from './events';
 import { identifyEventTraits, identifyingTraits, isContactable, mergeTraits, normalizeTraits, type Identity } from './identity';
 import { attributionTraits, mergeTouches, parseAttribution, type Touches } from './attribution';
@@ -434,7 +435,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
 
   const client: RegalClient<E> & ClientInternals = {
     track(name, properties, options, callback) {
-      const cb = callbackOf(options, callback);
+      // track(name, callback), track(name, props, callback), track(name, props, options, callback)
+      let cb = callback as Callback | undefined;
+      if (typeof properties == 'function') (cb = properties as Callback), (properties = options = undefined);
+      else if (typeof options == 'function') (cb = options as Callback), (options = undefined);
       const opts = options && typeof options == 'object' ? (options as CallOptions) : undefined;
       const ts = timestampOf(opts);
       const id = uuid();
@@ -447,49 +451,43 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     },
 
     page(category, name, properties, options, callback) {
-      // Segment's forms: page(), page(name), page(category, name), page(name, props), ... with options and callback last.
-      const args = [category, name, properties, options, callback];
-      while (args.length && args[args.length - 1] === undefined) args.pop();
-      const cb = typeof args[args.length - 1] == 'function' ? (args.pop() as Callback) : undefined;
-      const strings = args.filter((a) => typeof a == 'string' || a === null) as Array<string | null>;
-      const objects = args.filter((a) => a && typeof a == 'object') as Array<Properties>;
-      const [pageName, pageCategory] = strings.length > 1 ? [strings[1], strings[0]] : [strings[0], undefined];
-      const opts = objects[1] as CallOptions | undefined;
+      // page(), page(name), page(category, name), page(name, props), page(null, name), ...
+      const form = callForm([category, name, properties, options, callback], 2);
+      const strings = form.names.filter((a) => typeof a == 'string') as string[];
+      const [pageCategory, pageName] = strings.length > 1 ? strings : [undefined, strings[0]];
+      const opts = form.options;
       const ts = timestampOf(opts);
       const page: PageContext = { ...pageNow(), ...(opts && opts.context && opts.context.page) };
       const id = uuid();
-      const copy = copyProps(objects[0]);
-      return call(cb, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, readProps(copy, objects[0], 'Page properties').value), held: held() }));
+      const copy = copyProps(form.data);
+      return call(form.callback, id, () => ({ event: pageEvent(base(id, ts, opts), page, pageCategory || undefined, pageName || undefined, readProps(copy, form.data, 'Page properties').value), held: held() }));
     },
 
     screen(name, properties, options, callback) {
-      const args = [name, properties, options, callback];
-      const cb = args.find((a) => typeof a == 'function') as Callback | undefined;
-      const screenName = typeof name == 'string' ? name : undefined;
-      const objects = args.filter((a) => a && typeof a == 'object') as Properties[];
-      const opts = objects[1] as CallOptions | undefined;
+      const form = callForm([name, properties, options, callback], 1);
+      const screenName = typeof form.names[0] == 'string' ? form.names[0] : undefined;
+      const opts = form.options;
       const ts = timestampOf(opts);
       const id = uuid();
-      const copy = copyProps(objects[0]);
-      return call(cb, id, () => {
-        const { value, json } = readProps(copy, objects[0], 'Screen properties');
+      const copy = copyProps(form.data);
+      return call(form.callback, id, () => {
+        const { value, json } = readProps(copy, form.data, 'Screen properties');
         return { event: screenEvent(base(id, ts, opts), screenName, value), held: held(), size: json.length + (screenName || '').length + 10 };
       });
     },
 
     identify(userId, traits, options, callback) {
-      const args = [userId, traits, options, callback];
-      const cb = args.find((a) => typeof a == 'function') as Callback | undefined;
-      const id = typeof userId == 'string' || typeof userId == 'number' ? String(userId) : undefined;
-      const objects = args.filter((a) => a && typeof a == 'object') as Array<Record<string, unknown>>;
-      const given = (objects[0] || {}) as IdentifyTraits;
-      const opts = objects[1] as CallOptions | undefined;
+      const form = callForm([userId, traits, options, callback], 1, true);
+      const first = form.names[0];
+      const id = first != null ? String(first) : undefined;
+      // Traits that are not an object (a string, a number) would be silently lost.
+      const bad = form.data != null && typeof form.data != 'object' ? form.data : undefined;
+      const given = (bad === undefined && form.data ? form.data : {}) as IdentifyTraits;
+      const opts = form.options;
       const ts = timestampOf(opts);
       const source = (opts && opts.context && opts.context.page && opts.context.page.url) || pageNow().url;
       const messageId = uuid();
-      // A traits argument that is not an object (a string, a number) would be silently lost.
-      const bad = args.find((a, i) => i < 2 && a != null && typeof a != 'object' && typeof a != 'function' && !(i == 0 && id != null));
-      return call(cb, messageId, () => {
+      return call(form.callback, messageId, () => {
         if (bad !== undefined) throw regalError('invalid_traits', `identify(): traits must be an object, got ${typeof bad}`, bad);
         const { traits: update, errors } = normalizeTraits(given, { defaultCountry: o.defaultCountry, timestamp: ts, source });
         errors.forEach(report);
@@ -603,10 +601,6 @@ function writeOptOut(name: string, out: boolean): void {
   } catch {}
 }
 
-/** `track(name, props, callback)` or `track(name, props, options, callback)`. */
-function callbackOf(options: unknown, callback: unknown): Callback | undefined {
-  return typeof options == 'function' ? (options as Callback) : typeof callback == 'function' ? (callback as Callback) : undefined;
-}
 
 /** The call's moment as ISO 8601. A burst of calls in one millisecond formats it once. */
 let lastMs = 0;
