@@ -54,6 +54,7 @@ type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 // normalised names never do.
 const TRAITS =
   'phone:phone phonenumber mobile mobilephone mobilenumber cell cellphone tel telephone tel-national|' +
+  'phoneCountry:countrycode phonecountry phonecountrycode dialcode callingcode tel-country-code|' +
   'email:email emailaddress|' +
   'firstName:firstname fname first givenname given-name|' +
   'lastName:lastname lname last surname familyname family-name|' +
@@ -119,7 +120,9 @@ const handled = new WeakSet<Event>();
  * 1. `data-regal-trait="phone|email|firstName|lastName|name|address.street|address.city|
  *    address.state|address.zipcode|address.country|<custom>"` (a custom name becomes a
  *    custom contact property; the only way to read a hidden field);
- * 2. the autocomplete token: `tel`, `tel-national` → phone; `email`; `given-name` →
+ * 2. the autocomplete token: `tel`, `tel-national` → phone (with `tel-country-code`, or a
+ *    field named countrycode, phonecountry, dialcode, callingcode, read as its country
+ *    code: "+44", "UK (+44)", or a country such as "GB"); `email`; `given-name` →
  *    firstName; `family-name` → lastName; `name`; `street-address`, `address-line1` →
  *    address.street; `address-level2` → city; `address-level1` → state; `postal-code` →
  *    zipcode; `country`, `country-name` → country;
@@ -241,17 +244,26 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
 
   const traits: IdentifyTraits & { address?: Record<string, string> } = {};
   const read: Field[] = [];
+  // A phone split in two (a country code field or select, then the national number): the
+  // code goes in front of the number ("+44", "44", "UK (+44)"), or a country ("GB") is the
+  // number's country; never read as a trait of its own.
+  const split = found.get('phoneCountry');
+  found.delete('phoneCountry');
+  const code = split ? valueOf(split[1]) : '';
+  const dial = /\d{1,4}/.exec(code)?.[0];
+  const country = /^[a-z]{2}$/i.test(code) ? code.toUpperCase() : client.defaultCountry;
   for (const [trait, [, el]] of found) {
     const raw = valueOf(el);
     read.push(el);
     if (trait == 'phone' || trait == 'email') {
       const isPhone = trait == 'phone';
-      const value = isPhone ? normalizePhone(raw, client.defaultCountry) : normalizeEmail(raw);
+      const international = dial && !/^\s*(\+|00)/.test(raw) ? `+${dial} ${raw}` : raw;
+      const value = isPhone ? normalizePhone(international, country) : normalizeEmail(raw);
       if (!value) {
         const what = isPhone ? 'phone number' : 'email address';
         const code = ('invalid_' + trait) as 'invalid_phone' | 'invalid_email';
         const message = 'Please enter a valid ' + what + '.';
-        client.reportError(code, `"${event}" not sent: invalid ${what}` + (isPhone ? ` (defaultCountry ${client.defaultCountry})` : ''), raw);
+        client.reportError(code, `"${event}" not sent: invalid ${what}` + (isPhone ? ` (country ${country})` : ''), raw);
         options.onInvalid?.({ code, message, field: el });
         if (options.validity) {
           el.setCustomValidity(message);
