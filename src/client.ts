@@ -132,7 +132,17 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   const store = resilientStore(o.storageName, (cause) => report(regalError('storage_unavailable', `IndexedDB unavailable, using memory: ${cause}`)));
   const queue = createQueue(store, o, onDrop, (records) => {
     if (records.some((r) => !r.held)) flusher.schedule(o.flushIntervalMs);
+    // Stored after all: the copy must not outlive them (the next visit would send them again
+    // once this tab has delivered them).
+    if (rescueSaved) saveRescueCopy();
   });
+  /** Copies what is not yet in IndexedDB to localStorage (see queue/rescue.ts). */
+  let rescueSaved = false;
+  const saveRescueCopy = () => {
+    const unstored = queue.list().filter((r) => !queue.isStored(r));
+    saveRescue(o.storageName, tabId, unstored);
+    rescueSaved = unstored.length > 0;
+  };
   /** The stamp and contactability follow from the traits; worked out once per change. */
   const derive = () => {
     stamp = identifyingTraits(identity.traits);
@@ -259,12 +269,13 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
         if (destroyed) return;
         if (!loaded) runBeforeLoad();
         queue.writeNow();
-        saveRescue(o.storageName, tabId, queue.list().filter((r) => !queue.isStored(r)));
+        saveRescueCopy();
         sendAtUnload();
       },
       visible() {
         // Still here: the writes started at hide time will land; the copy is not needed.
         saveRescue(o.storageName, tabId, []);
+        rescueSaved = false;
         unloadSent = new Set();
         flusher.schedule(0);
       },

@@ -4,8 +4,8 @@
  * that has not committed when the document unloads (seen: the identity kept, the lead
  * lost). localStorage writes synchronously, so `pagehide` copies those events there and the
  * next page load of the site moves them into the queue. One key per tab, so tabs never
- * overwrite each other; a copy whose events were stored after all is harmless (same keys,
- * and the relay drops a repeated messageId).
+ * overwrite each other. The client rewrites the copy as its events reach IndexedDB, so a
+ * copy never outlives them (else a later visit would send again what this tab delivered).
  */
 import type { QueuedRecord } from './queue';
 import { localStore } from '../lib/local-storage';

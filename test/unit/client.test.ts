@@ -262,10 +262,11 @@ describe('tabs and the page lifecycle', () => {
     hidePage();
     const copied = Object.keys(localStorage).filter((k) => k.includes(':rescue:'));
     expect(copied).toHaveLength(1);
-    first.destroy();
-    // As if IndexedDB had lost that write: the next load takes the copy.
-    await new Promise((r) => setTimeout(r, 20));
+    // As if IndexedDB had lost that write (fake-indexeddb commits it, and the client then
+    // clears a copy that is no longer needed): the copy as the page left it.
     const rescued = JSON.parse(localStorage.getItem(copied[0])!);
+    first.destroy();
+    await new Promise((r) => setTimeout(r, 20));
     globalThis.indexedDB = new IDBFactory();
     localStorage.setItem(copied[0], JSON.stringify(rescued));
     const next = make();
