@@ -210,8 +210,9 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     tabId,
     lockName: `${o.storageName}:send`,
     async beforeRound() {
-      // What another tab sent for this one: its `.delivered` promises resolve too.
-      settle(await queue.refresh(), true);
+      // What another tab sent for this one resolves its `.delivered` with true; what the
+      // endpoint refused for good there, with false.
+      for (const r of await queue.refresh()) settle([r], !queue.refused(r));
       await syncIdentity();
       // A client destroyed meanwhile leaves the queue to the one that replaced it.
       if (!destroyed) queue.expire(now());
@@ -222,6 +223,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       settle(records, true);
     },
     rejected(records, status, reason) {
+      queue.markRefused(records);
       onDrop('rejected', records);
       report(regalError('event_rejected', `${records.length} event(s) refused: ${reason}`, undefined, status));
     },

@@ -32,6 +32,8 @@ export interface QueueLimits {
 }
 
 export const EVENT_PREFIX = 'e:';
+// A refusal mark: this prefix + the record's key (which starts with its creation time).
+const REFUSED_PREFIX = 'x';
 // Writes are spread over small transactions so a burst never blocks the page for long
 // (bench: a transaction of 100 events took 9-12 ms of main thread in Chromium).
 const WRITE_CHUNK = 50;
@@ -57,8 +59,13 @@ export interface Queue {
   /** Merges what other tabs added or removed since the last look; returns the records that
    * another tab took out of the store (it sent them, or dropped them). */
   refresh(): Promise<QueuedRecord[]>;
-  /** Drops records past the age limit. */
+  /** Drops records past the age limit (and the refusal marks of records past it). */
   expire(now: number): void;
+  /** Leaves a mark that `records` were refused for good (not delivered), for the other tabs
+   * that hold them: their next refresh sees them gone, and `refused` tells them why. */
+  markRefused(records: QueuedRecord[]): void;
+  /** Whether a record the last refresh found gone had been refused by another tab. */
+  refused(record: QueuedRecord): boolean;
 }
 
 /**
@@ -76,6 +83,8 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
   let pending: QueuedRecord[] = [];
   let pendingDone: Promise<void> | undefined;
   let totalBytes = 0;
+  // Record keys with a refusal mark, as the last refresh saw them.
+  let refusedKeys = new Set<string>();
 
   const put = (r: QueuedRecord) => {
     totalBytes += r.bytes - (mirror.get(r.key)?.bytes || 0);
@@ -165,7 +174,9 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
       const storedBefore = [...stored];
       // Keys first: with a thousand events queued, reading them all on every send round
       // costs a long task; only the events this tab has not seen are read.
-      const keys = (await store.keys()).filter((k) => k.startsWith(EVENT_PREFIX));
+      const all = await store.keys();
+      const keys = all.filter((k) => k.startsWith(EVENT_PREFIX));
+      refusedKeys = new Set(all.filter((k) => k.startsWith(REFUSED_PREFIX)).map((k) => k.slice(REFUSED_PREFIX.length)));
       const seen = new Set(keys);
       const unseen = keys.filter((k) => !mirror.has(k) && !deleting.has(k));
       const values = unseen.length ? await store.getMany(unseen) : [];
@@ -191,7 +202,14 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
     },
     expire(now) {
       drop([...mirror.values()].filter((r) => now - r.at > limits.maxAgeMs), 'expired');
+      // Marks outlive their records by the age limit at most (the key holds the creation time).
+      const old = [...refusedKeys].filter((k) => now - parseInt(k.slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 9), 36) > limits.maxAgeMs);
+      if (old.length) store.delMany(old.map((k) => REFUSED_PREFIX + k)).catch(() => {}), old.forEach((k) => refusedKeys.delete(k));
     },
+    markRefused(records) {
+      if (store.kind != 'memory' && records.length) store.setMany(records.map((r) => [REFUSED_PREFIX + r.key, 1])).catch(() => {});
+    },
+    refused: (r) => refusedKeys.has(r.key),
   };
   return queue;
 }
