@@ -23,8 +23,15 @@ export function backoffDelay(retry: number, random: () => number, base = BACKOFF
 }
 
 /**
+ * A longer `Retry-After` is a broken or hostile upstream, not a plan: honouring a year would
+ * pause every event for a year. One hour, as the browser SDK caps the same header.
+ */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
  * `Retry-After` in ms from `now`: delay-seconds (`"3"`, also `"1.5"`) or an HTTP date.
- * `undefined` when the header is absent or unreadable; never negative.
+ * `undefined` when the header is absent or unreadable; never negative, at most
+ * `MAX_RETRY_AFTER_MS`.
  *
  * @example
  * parseRetryAfter('2', Date.now())                              // 2000
@@ -34,10 +41,10 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   if (value == null) return undefined;
   const text = value.trim();
   if (text === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.min(Number(text) * 1000, MAX_RETRY_AFTER_MS);
   if (!/[a-z]/i.test(text)) return undefined; // an HTTP date names its day and month; Date.parse('-1') would not fail
   const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return Number.isNaN(at) ? undefined : Math.min(Math.max(0, at - now), MAX_RETRY_AFTER_MS);
 }
 
 /**

@@ -35,13 +35,16 @@ export function toNodeHandler(handler: RelayHandler): NodeHandler {
   return (req, res, next) => {
     serve(handler, limit, req, res).catch((error: unknown) => {
       if (next) return next(error);
-      if (!res.headersSent) {
-        res.statusCode = 400;
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.end(JSON.stringify({ message: `The request failed before it was read: ${error instanceof Error ? error.message : String(error)}`, code: 'bad_request' }));
-      } else res.destroy();
+      if (!res.headersSent) badRequest(res, `The request failed before it was read: ${error instanceof Error ? error.message : String(error)}`);
+      else res.destroy();
     });
   };
+}
+
+function badRequest(res: ServerResponse, message: string): void {
+  res.statusCode = 400;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify({ message, code: 'bad_request' }));
 }
 
 async function serve(handler: RelayHandler, limit: number, req: NodeRequest, res: ServerResponse): Promise<void> {
@@ -52,6 +55,9 @@ async function serve(handler: RelayHandler, limit: number, req: NodeRequest, res
   // Only POST bodies matter to the relay (other methods get 405); a GET with a body cannot
   // even be expressed as a web Request.
   const body = method === 'POST' ? await bodyOf(req, limit) : undefined;
+  if (method === 'POST' && body === undefined) {
+    return badRequest(res, 'The request body was already read and req.body is empty: mount the relay before the body parser that consumed it, or use one that keeps the body (express.text(), express.json())');
+  }
   const host = req.headers.host ?? 'localhost';
   const scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http';
   let url: string;
@@ -68,15 +74,19 @@ async function serve(handler: RelayHandler, limit: number, req: NodeRequest, res
 }
 
 /**
- * The body as text; past `limit` bytes, the first `limit + 1` bytes only, which the
+ * The body as text (`undefined` when the stream was consumed and `req.body` holds nothing);
+ * past `limit` bytes, the first `limit + 1` bytes only, which the
  * handler answers with 413 (the rest is not read, and the answer closes the connection).
  */
-function bodyOf(req: NodeRequest, limit: number): Promise<string> | string {
+function bodyOf(req: NodeRequest, limit: number): Promise<string> | string | undefined {
   const parsed = req.body;
   if (req.readableEnded || !req.readable) {
     if (typeof parsed === 'string') return parsed;
     if (parsed instanceof Uint8Array) return Buffer.from(parsed.buffer, parsed.byteOffset, parsed.byteLength).toString('utf8');
     if (parsed !== undefined && parsed !== null) return JSON.stringify(parsed);
+    // Read by someone else, nothing left for us (a parser that turned `null` into null):
+    // its 'end' has already fired, so waiting for the stream would hang the request.
+    return undefined;
   }
   return readStream(req, limit);
 }
