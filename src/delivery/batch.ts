@@ -5,8 +5,12 @@ export interface BatchLimits {
   maxBytes: number;
 }
 
-/** The visitor an event belongs to, for ordering: events of one visitor go out in order. */
-export const visitorOf = (r: QueuedRecord): string => r.event.userId || r.anon;
+/**
+ * The visitor an event belongs to, for ordering: events of one visitor go out in order.
+ * The anonymous id, not the userId: an identify changes the userId mid-queue, and events
+ * from before and after it must still never be in flight at once.
+ */
+export const visitorOf = (r: QueuedRecord): string => r.anon;
 
 /**
  * The next batch: the oldest sendable events, up to the count and byte limits, skipping

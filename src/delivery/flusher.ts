@@ -39,7 +39,10 @@ export interface FlusherDeps {
 export interface Flusher {
   /** Run a round after `delayMs` (the earliest of pending requests wins). */
   schedule(delayMs: number): void;
-  /** Run a round now (or right after the current one); resolves when it ends. */
+  /**
+   * Run a round now (or right after the current one); resolves when it ends. With
+   * `keepalive`, the rest of a running round and the rerun send with keepalive too.
+   */
   flush(keepalive?: boolean): Promise<void>;
   stop(): void;
   /** Whether sending is paused by a backoff, and until when. */
@@ -51,6 +54,16 @@ const MAX_IN_FLIGHT = 2;
 // When another tab holds the lock, look again later: it may have closed mid-send.
 const LOCK_RETRY_MS = 1000;
 const OFFLINE_RECHECK_MS = 10_000;
+// Chrome gives all keepalive requests of a page 64 KB together (a bigger body fails at
+// once), so a keepalive round sends one request at a time, each within this (a margin, as
+// client.ts's unload send). Counted like `bytes`, in UTF-16 units.
+const KEEPALIVE_BYTES = 60_000;
+// The relay refuses a body over its maxBodyBytes (512 KB by default) in UTF-8 with 413.
+// `bytes` counts UTF-16 units and a unit is at most 3 UTF-8 bytes: capping batches at a third
+// of the limit, less room for the envelope and commas, costs nothing, where measuring UTF-8
+// would serialise every event again each round. A relay with a smaller limit still answers
+// 413, and the batch is halved.
+const RELAY_BATCH_BYTES = 170_000;
 
 export function createFlusher(d: FlusherDeps): Flusher {
   // Unpacked once: a local name minifies to a letter, `d.queue.` would stay (size budget).
@@ -59,6 +72,8 @@ export function createFlusher(d: FlusherDeps): Flusher {
   let timerAt = Infinity;
   let current: Promise<void> | undefined;
   let again = false;
+  // Asked for by any flush of the current run: its rest and its rerun send with keepalive.
+  let keepalive = false;
   let stopped = false;
   let pauseUntil = 0;
   let failures = 0;
@@ -93,6 +108,8 @@ export function createFlusher(d: FlusherDeps): Flusher {
   };
 
   const settle = (batch: QueuedRecord[], { status, retryAfterMs, result }: SendOutcome) => {
+    // 413: the request was too large, not its events; only a single event is refused for good.
+    if (status == 413 && batch.length > 1) return void (batchEvents = Math.ceil(batch.length / 2));
     const verdict = classifyStatus(status);
     if (verdict == 'retry') return pause(status, batch.length, retryAfterMs);
     if (verdict == 'drop') return queue.remove(batch), d.rejected(batch, status, `HTTP ${status}`);
@@ -113,11 +130,12 @@ export function createFlusher(d: FlusherDeps): Flusher {
       const r = take(messageId);
       if (r) queue.remove([r]), d.rejected([r], status, reason);
     }
-    // Anything the relay did not name stays queued, as if it had said "retry".
-    if (byId.size) pause(503, byId.size);
+    // Anything the relay did not name stays queued, as if it had said "retry", and waits as
+    // long as the relay says (it passes on Regal's Retry-After).
+    if (byId.size) pause(503, byId.size, retryAfterMs);
   };
 
-  const round = async (keepalive: boolean) => {
+  const round = async () => {
     // The `online` event resumes sending; the timer covers a browser that never fires it.
     if (!isOnline()) return schedule(OFFLINE_RECHECK_MS);
     const got = await withTabLock(d.lockName, d.tabId, now, async () => {
@@ -125,12 +143,17 @@ export function createFlusher(d: FlusherDeps): Flusher {
       pauseUntil = Math.max(pauseUntil, +((await store.get(PAUSE_KEY).catch(() => 0)) as number) || 0);
       const running = new Set<Promise<void>>();
       const busy = new Set<string>();
-      while (!stopped && isOnline() && pauseUntil <= now()) {
+      let online = isOnline();
+      while (!stopped && online && pauseUntil <= now()) {
         const sendable = queue.list().filter((r) => !r.held && queue.isStored(r) && !sending.has(r.key));
-        const batch = running.size < MAX_IN_FLIGHT ? nextBatch(sendable, { maxEvents: batchEvents, maxBytes: limits.maxBytes }, busy) : [];
+        const room = running.size < (keepalive ? 1 : MAX_IN_FLIGHT);
+        const maxBytes = Math.min(limits.maxBytes, keepalive ? KEEPALIVE_BYTES : RELAY_BATCH_BYTES);
+        const batch = room ? nextBatch(sendable, { maxEvents: batchEvents, maxBytes }, busy) : [];
         if (!batch.length) {
           if (!running.size) break;
           await Promise.race(running);
+          // Read after each wait: the browser updates onLine between tasks.
+          online = isOnline();
           continue;
         }
         const visitors = batch.map(visitorOf);
@@ -151,11 +174,14 @@ export function createFlusher(d: FlusherDeps): Flusher {
       await queue.removed();
     });
     if (!got) schedule(LOCK_RETRY_MS);
+    // Offline since the round began: the `online` event may never come.
+    else if (!isOnline()) schedule(OFFLINE_RECHECK_MS);
     else if (pauseUntil > now() && queue.list().some((r) => !r.held)) schedule(pauseUntil - now());
   };
 
-  const flush = (keepalive = false): Promise<void> => {
+  const flush = (keep = false): Promise<void> => {
     if (stopped) return Promise.resolve();
+    keepalive ||= keep;
     if (current) {
       again = true;
       return current;
@@ -164,12 +190,13 @@ export function createFlusher(d: FlusherDeps): Flusher {
       try {
         do {
           again = false;
-          await round(keepalive);
+          await round();
         } while (again && !stopped);
       } catch {
         // A round must never reject into the page; the next schedule tries again.
       } finally {
         current = undefined;
+        keepalive = false;
       }
     })();
     return current;

@@ -12,21 +12,32 @@ export async function withTabLock(name: string, tabId: string, now: () => number
   if (locks?.request) return locks.request(name, { ifAvailable: true }, async (lock) => !!lock && (await fn(), true));
   // No shared storage (sandboxed iframe): no other tab can share our queue either.
   const storage = localStore();
+  const lease = () => storage?.setItem(name, `${tabId} ${now() + LEASE_MS}`);
+  const ours = () => storage?.getItem(name)?.startsWith(tabId);
   try {
     const [owner, until] = (storage?.getItem(name) || '').split(' ');
     if (owner && owner != tabId && +until > now()) return false;
-    storage?.setItem(name, `${tabId} ${now() + LEASE_MS}`);
+    lease();
   } catch {}
+  // Renewed while `fn` runs: a round may last longer than one lease (a slow relay, many
+  // batches), and another tab must not take it over and send the same events meanwhile.
+  const renew = setInterval(() => {
+    try {
+      if (ours()) lease();
+    } catch {}
+  }, RENEW_MS);
   try {
     await fn();
   } finally {
+    clearInterval(renew);
     try {
-      if (storage?.getItem(name)?.startsWith(tabId)) storage.removeItem(name);
+      if (ours()) storage!.removeItem(name);
     } catch {}
   }
   return true;
 }
 
-// A send round takes seconds at most (the relay answers within its forward budget); a lease
-// older than this belongs to a tab that died.
-const LEASE_MS = 30_000;
+// A lease not renewed for this long belongs to a tab that died. Renewals come far more often,
+// but a background tab's timers are throttled and may fire tens of seconds late.
+const LEASE_MS = 60_000;
+const RENEW_MS = 10_000;

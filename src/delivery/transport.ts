@@ -24,8 +24,12 @@ export type Transport = (events: OutgoingEvent[], keepalive: boolean) => Promise
 /** A transport posting `body(events)` with `headers`; `readResult`: read the relay's answer. */
 function poster(url: string, headers: Record<string, string>, now: () => number, body: (events: OutgoingEvent[]) => string, readResult?: boolean): Transport {
   return async (events, keepalive) => {
+    // A request that never answers (a stalled proxy or captive portal) would hold the round,
+    // and with it the tab lock, for good: cut it and take the usual retry path (status 0).
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
     try {
-      const response = await fetch(url, { method: 'POST', body: body(events), headers, keepalive, credentials: 'same-origin' });
+      const response = await fetch(url, { method: 'POST', body: body(events), headers, keepalive, credentials: 'same-origin', signal: abort.signal });
       const outcome: SendOutcome = { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), now()) };
       if (readResult && outcome.status == 200) {
         try {
@@ -36,9 +40,15 @@ function poster(url: string, headers: Record<string, string>, now: () => number,
       return outcome;
     } catch {
       return { status: 0 };
+    } finally {
+      clearTimeout(timer);
     }
   };
 }
+
+// Longer than the relay's budget for a batch (`forwardTimeoutMs`, 10 s by default, after
+// which it answers `retry` for the rest) plus the network, so a working relay is never cut.
+const TIMEOUT_MS = 30_000;
 
 /** Batches to a relay (see `regal-browser/relay`). */
 export const relayTransport = (url: string, now: () => number): Transport =>

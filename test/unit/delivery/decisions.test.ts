@@ -4,10 +4,11 @@ import { classifyStatus } from '../../../src/delivery/classify';
 import { chunkWithin, nextBatch } from '../../../src/delivery/batch';
 import type { QueuedRecord } from '../../../src/queue/queue';
 
+// One visitor per userId: a visitor is told apart by its anonymous id (`anon`).
 const rec = (i: number, userId = 'u1', bytes = 100): QueuedRecord => ({
   key: `e:${String(i).padStart(4, '0')}`,
   event: { messageId: `m${i}`, userId, traits: {} },
-  anon: 'a',
+  anon: userId,
   held: false,
   at: 0,
   bytes,

@@ -39,7 +39,7 @@ function setup(answers: Array<(ids: string[]) => SendOutcome | Promise<SendOutco
   });
   const add = async (n: number, userId = (i: number) => 'u1') => {
     for (let i = 0; i < n; i++) {
-      const r: QueuedRecord = { key: `e:${String(i).padStart(4, '0')}`, event: { messageId: `m${i}`, userId: userId(i), traits: {} }, anon: 'a', held: false, at: clock, bytes: 50 };
+      const r: QueuedRecord = { key: `e:${String(i).padStart(4, '0')}`, event: { messageId: `m${i}`, userId: userId(i), traits: {} }, anon: userId(i), held: false, at: clock, bytes: 50 };
       await queue.add(r);
     }
   };
