@@ -78,23 +78,19 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
   // `rest` is a fresh plain object (phones and emails taken out above).
   const traits: AnyTraits = toJsonSafe(rest).value;
   // The names and the address are strings on the wire: numbers (a zipcode) become strings,
-  // anything else is left out (and reported when it was not just empty), never sent.
-  const strings = (where: AnyTraits, keys: readonly string[], path = '') => {
+  // anything else is left out (and reported unless it was null), never sent.
+  const strings = (where: AnyTraits, keys: string[], path = '') => {
     for (const key of keys) {
       const value = where[key];
-      if (typeof value == 'number') where[key] = String(value);
-      else if (value === null) delete where[key];
-      else if (value !== undefined && typeof value != 'string') {
-        errors.push(regalError('invalid_traits', `${path}${key} must be a string; left out`, value));
-        delete where[key];
-      }
+      if (typeof value == 'number') where[key] = '' + value;
+      else if (value != null && typeof value != 'string') errors.push(regalError('invalid_traits', path + key + ' must be a string', value));
+      if (typeof where[key] != 'string') delete where[key];
     }
   };
   strings(traits, ['firstName', 'lastName']);
-  if (traits.address != null && (typeof traits.address != 'object' || Array.isArray(traits.address))) {
-    errors.push(regalError('invalid_traits', 'address must be an object; left out', traits.address));
-    delete traits.address;
-  } else if (traits.address) strings(traits.address, ['street', 'city', 'state', 'zipcode', 'country'], 'address.');
+  const address = traits.address;
+  if (address && typeof address == 'object' && !Array.isArray(address)) strings(address, ['street', 'city', 'state', 'zipcode', 'country'], 'address.');
+  else if (address != null) errors.push(regalError('invalid_traits', 'address must be an object', address)), delete traits.address;
   const full = typeof name == 'string' && name.trim();
   if (full && !traits.firstName && !traits.lastName) {
     const [first, ...others] = full.split(/\s+/);
@@ -119,7 +115,7 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
       for (const optIn of optIns) {
         const stamped = stampOptIn(x[optIn], ctx);
         if (stamped) item[optIn] = stamped;
-        else if (x[optIn] != null) errors.push(regalError('invalid_traits', `${optIn} must be true, false or {subscribed: true|false}; left out`, x[optIn]));
+        else if (x[optIn] != null) errors.push(regalError('invalid_traits', optIn + ' must be true, false or {subscribed}', x[optIn]));
       }
       upsert(out, item as Keyed, key);
     }
