@@ -8,6 +8,17 @@ import type { Route } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeEvents, describeInBrowser, libraryLoaded, names, sleep, snippet, useHarness, type Visitor } from './harness';
 
+/** Holds every request for the library back until the returned function is called. */
+async function holdLibrary(visitor: Visitor): Promise<() => void> {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  await visitor.context.route('**/regal.min.js', async (route: Route) => {
+    await released;
+    await route.continue();
+  });
+  return release;
+}
+
 describeInBrowser('script tag and snippet', () => {
   const h = useHarness();
   let visitor: Visitor | undefined;
@@ -43,12 +54,7 @@ describeInBrowser('script tag and snippet', () => {
     const { page } = visitor;
 
     // Hold the library back until the calls have been made and the page has moved on.
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    await visitor.context.route('**/regal.min.js', async (route: Route) => {
-      await released;
-      await route.continue();
-    });
+    const release = await holdLibrary(visitor);
     await page.goto(url, { waitUntil: 'domcontentloaded' });
     const recorded = await page.evaluate(() => (window as any).regal.map((call: any[]) => call[0]));
     expect(recorded).toEqual(['load', 'page', 'page', 'track', 'identify']);
@@ -110,12 +116,7 @@ describeInBrowser('script tag and snippet', () => {
     });
     visitor = await h.visitor();
     const { page } = visitor;
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    await visitor.context.route('**/regal.min.js', async (route: Route) => {
-      await released;
-      await route.continue();
-    });
+    const release = await holdLibrary(visitor);
     await page.goto(url, { waitUntil: 'domcontentloaded' });
     release();
     await libraryLoaded(page);

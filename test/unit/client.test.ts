@@ -3,17 +3,8 @@ import { IDBFactory } from 'fake-indexeddb';
 import { createRegal } from '../../src/client';
 import { RelayEventSchema } from '../../src/schema';
 import type { RegalClient, RegalError } from '../../src/types';
-import { fakeRelay, tick } from './helpers';
+import { fakeRelay, hidePage, madeHereSentThere, tick } from './helpers';
 
-/** The page goes to the background (or away): `visibilitychange` to hidden. */
-function hidePage() {
-  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-  try {
-    document.dispatchEvent(new Event('visibilitychange'));
-  } finally {
-    delete (document as any).visibilityState;
-  }
-}
 
 let clients: RegalClient[] = [];
 const make = (opts: Parameters<typeof createRegal>[0] = {}) => {
@@ -214,18 +205,7 @@ describe('tabs and the page lifecycle', () => {
 
   it('.delivered resolves in the tab that made an event when another tab sent it', async () => {
     const relay = fakeRelay();
-    const maker = make({ flushIntervalMs: 1e9 });
-    const sender = make({ flushIntervalMs: 1e9 });
-    // Both idle (their first round, at load, is over), so that the sender gets the lock.
-    await Promise.all([maker.ready(), sender.ready()]);
-    await tick(50);
-    await Promise.all([maker.flush(), sender.flush()]);
-    await tick(20);
-    await maker.identify({ phone: '+15551234567' });
-    const result = maker.track('Made here');
-    const delivered = result.delivered;
-    await result;
-    await sender.flush();
+    const { maker, sender, delivered } = await madeHereSentThere(make);
     expect(relay.events().map((e) => e.name ?? 'identify')).toEqual(['identify', 'Made here']);
     await maker.flush();
     expect(relay.sent).toHaveLength(1);

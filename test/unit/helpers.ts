@@ -1,5 +1,6 @@
 import { vi } from 'vitest';
 import type { RelayResult } from '../../src/schema';
+import type { CallResult, RegalClient, RegalOptions } from '../../src/types';
 
 export interface Sent {
   url: string;
@@ -35,3 +36,33 @@ export function fakeRelay(answer?: (body: any, n: number) => Response | Promise<
 }
 
 export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+/** The page goes to the background (or away): `visibilitychange` to hidden. */
+export function hidePage() {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  try {
+    document.dispatchEvent(new Event('visibilitychange'));
+  } finally {
+    delete (document as any).visibilityState;
+  }
+}
+
+/**
+ * Two tabs of one visitor: the maker identifies the visitor and tracks 'Made here'; the
+ * sender, the next to flush, sends it. Both are idle first (their first round, at load, is
+ * over), so that the sender gets the send lock. Returns the event's `.delivered`.
+ */
+export async function madeHereSentThere(make: (options: RegalOptions) => RegalClient): Promise<{ maker: RegalClient; sender: RegalClient; delivered: CallResult['delivered'] }> {
+  const maker = make({ flushIntervalMs: 1e9 });
+  const sender = make({ flushIntervalMs: 1e9 });
+  await Promise.all([maker.ready(), sender.ready()]);
+  await tick(50);
+  await Promise.all([maker.flush(), sender.flush()]);
+  await tick(20);
+  await maker.identify({ phone: '+15551234567' });
+  const result = maker.track('Made here');
+  const delivered = result.delivered;
+  await result;
+  await sender.flush();
+  return { maker, sender, delivered };
+}

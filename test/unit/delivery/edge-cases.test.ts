@@ -7,7 +7,7 @@ import { memoryStore, type KeyValueStore } from '../../../src/queue/store';
 import { createRegal } from '../../../src/client';
 import { createRelay } from '../../../src/relay';
 import type { RegalClient } from '../../../src/types';
-import { fakeRelay, tick } from '../helpers';
+import { fakeRelay, hidePage, madeHereSentThere, tick } from '../helpers';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -233,14 +233,6 @@ describe('client', () => {
     clients.push(c);
     return c;
   };
-  function hidePage() {
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-    try {
-      document.dispatchEvent(new Event('visibilitychange'));
-    } finally {
-      delete (document as any).visibilityState;
-    }
-  }
 
   it('a rescue copy whose events were delivered afterwards is not sent again by the next page load', async () => {
     const relay = fakeRelay();
@@ -285,17 +277,7 @@ describe('client', () => {
   it('.delivered resolves false (not true) in the tab that made an event another tab\'s relay refused for good', async () => {
     // The relay refuses every event for good (e.g. Regal answered 400 for it).
     const relay = fakeRelay((body) => new Response(JSON.stringify({ accepted: [], rejected: body.batch.map((e: any) => ({ messageId: e.messageId, reason: 'upstream 400' })), retry: [] }), { status: 200 }));
-    const maker = make({ flushIntervalMs: 1e9 });
-    const sender = make({ flushIntervalMs: 1e9 });
-    await Promise.all([maker.ready(), sender.ready()]);
-    await tick(50);
-    await Promise.all([maker.flush(), sender.flush()]);
-    await tick(20);
-    await maker.identify({ phone: '+15551234567' });
-    const result = maker.track('Made here');
-    const delivered = result.delivered;
-    await result;
-    await sender.flush(); // the other tab sends it; the relay rejects it; that tab drops it
+    const { maker, sender, delivered } = await madeHereSentThere(make);
     expect(relay.events().map((e) => e.name ?? 'identify')).toContain('Made here');
     expect(sender.stats().dropped.rejected).toBeGreaterThan(0);
     await maker.flush(); // the maker sees it gone from storage
