@@ -3,7 +3,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { createRegal } from '../../src/client';
 import { RelayEventSchema } from '../../src/schema';
 import type { RegalClient, RegalError } from '../../src/types';
-import { fakeRelay, hidePage, madeHereSentThere, tick } from './helpers';
+import { fakeRelay, hidePage, leadThenHide, madeHereSentThere, tick } from './helpers';
 
 
 let clients: RegalClient[] = [];
@@ -233,13 +233,8 @@ describe('tabs and the page lifecycle', () => {
   });
 
   it('events only copied to localStorage by a page that went away are queued and sent by the next page load', async () => {
-    const relay = fakeRelay();
-    vi.stubGlobal('navigator', { onLine: true, sendBeacon: () => false });
-    const first = make();
-    await first.identify({ phone: '+15551234567' });
-    first.track('Lead Form Submitted');
-    // The page hides before the write of that event has committed: it is copied aside.
-    hidePage();
+    // The page hides before the write of the lead has committed: it is copied aside.
+    const { relay, first } = await leadThenHide(make);
     const copied = Object.keys(localStorage).filter((k) => k.includes(':rescue:'));
     expect(copied).toHaveLength(1);
     // As if IndexedDB had lost that write (fake-indexeddb commits it, and the client then

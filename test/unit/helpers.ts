@@ -66,3 +66,15 @@ export async function madeHereSentThere(make: (options: RegalOptions) => RegalCl
   await sender.flush();
   return { maker, sender, delivered };
 }
+
+/** A lead: the visitor identifies and submits, and the page hides before that event's write
+ * has committed (so it is copied to localStorage). Beacons fail, as at a real unload often. */
+export async function leadThenHide(make: (options?: RegalOptions) => RegalClient) {
+  const relay = fakeRelay();
+  vi.stubGlobal('navigator', { onLine: true, sendBeacon: () => false });
+  const first = make();
+  await first.identify({ phone: '+15551234567' });
+  first.track('Lead Form Submitted');
+  hidePage();
+  return { relay, first };
+}

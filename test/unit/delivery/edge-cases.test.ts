@@ -7,7 +7,7 @@ import { memoryStore, type KeyValueStore } from '../../../src/queue/store';
 import { createRegal } from '../../../src/client';
 import { createRelay } from '../../../src/relay';
 import type { RegalClient } from '../../../src/types';
-import { fakeRelay, hidePage, madeHereSentThere, tick } from '../helpers';
+import { fakeRelay, hidePage, leadThenHide, madeHereSentThere, tick } from '../helpers';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -235,13 +235,8 @@ describe('client', () => {
   };
 
   it('a rescue copy whose events were delivered afterwards is not sent again by the next page load', async () => {
-    const relay = fakeRelay();
-    vi.stubGlobal('navigator', { onLine: true, sendBeacon: () => false });
-    const first = make();
-    await first.identify({ phone: '+15551234567' });
-    first.track('Lead Form Submitted');
-    // Tab goes to the background before the write committed: the event is copied aside.
-    hidePage();
+    // The page hides before the write of the lead has committed: it is copied aside.
+    const { relay, first } = await leadThenHide(make);
     await first.flush(); // the write commits and the hidden tab delivers it
     expect(relay.events().filter((e) => e.name == 'Lead Form Submitted')).toHaveLength(1);
     expect(first.stats().queued).toBe(0);
