@@ -117,13 +117,19 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     } catch {}
     emitter.emit('error', error);
   };
+  // Outcomes nobody asked for yet (`.delivered` is read lazily, often never): the last
+  // thousand are kept, so that reading it after the fact still answers.
+  const outcomes = new Map<string, boolean>();
   const settle = (records: QueuedRecord[], ok: boolean) => {
-    for (const r of records) {
-      const waiter = waiters.get(r.event.messageId);
-      if (waiter) waiters.delete(r.event.messageId), waiter(ok);
+    for (const { event } of records) {
+      const waiter = waiters.get(event.messageId);
+      if (waiter) waiters.delete(event.messageId), waiter(ok);
+      else if (outcomes.set(event.messageId, ok).size > 1000) outcomes.delete(outcomes.keys().next().value!);
     }
   };
   const onDrop = (reason: DropReason, records: QueuedRecord[]) => {
+    // Other tabs holding these see them gone: the mark tells them it was not a delivery.
+    queue.markDropped(records.filter((r) => r.key));
     dropped[reason] += records.length;
     emitter.emit('dropped', { reason, count: records.length, messageIds: records.map((r) => r.event.messageId) });
     settle(records, false);
@@ -139,7 +145,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
   /** Copies what is not yet in IndexedDB to localStorage (see queue/rescue.ts). */
   let rescueSaved = false;
   const saveRescueCopy = () => {
-    const unstored = queue.list().filter((r) => !queue.isStored(r));
+    // After a fallback to memory (IndexedDB failed), nothing is durable but the copy.
+    const unstored = queue.list().filter((r) => store.kind == 'memory' || !queue.isStored(r));
     saveRescue(o.storageName, tabId, unstored);
     rescueSaved = unstored.length > 0;
   };
@@ -170,6 +177,11 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     if (changed.length) queue.save(changed).then(() => flusher.schedule(0));
   };
 
+  const runOptOutBuffer = () => {
+    const buffered = optOutBuffer;
+    optOutBuffer = [];
+    buffered.forEach((b) => b.attempt());
+  };
   /** Not tracking means not keeping what was tracked either. */
   const dropAllForOptOut = () => {
     const all = queue.list();
@@ -185,7 +197,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       derive();
       // An optOut() in another tab stops this one too, before its next send.
       if (saved.optedOut && !optedOut) dropAllForOptOut();
+      const optedIn = optedOut && saved.optedOut === false;
       if (saved.optedOut != null) optedOut = saved.optedOut;
+      // And an optIn() there sends what this tab kept in memory meanwhile.
+      if (optedIn) runOptOutBuffer();
     }
     release();
   };
@@ -210,20 +225,20 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     tabId,
     lockName: `${o.storageName}:send`,
     async beforeRound() {
-      // What another tab sent for this one resolves its `.delivered` with true; what the
-      // endpoint refused for good there, with false.
-      for (const r of await queue.refresh()) settle([r], !queue.refused(r));
+      // What another tab sent for this one resolves its `.delivered` with true; what it
+      // dropped (refused for good, reset, opted out, over a cap, expired), with false.
+      for (const r of await queue.refresh()) settle([r], !queue.wasDropped(r));
       await syncIdentity();
       // A client destroyed meanwhile leaves the queue to the one that replaced it.
       if (!destroyed) queue.expire(now());
     },
     delivered(records) {
       delivered += records.length;
+      if (rescueSaved) saveRescueCopy();
       emitter.emit('delivered', { messageIds: records.map((r) => r.event.messageId) });
       settle(records, true);
     },
     rejected(records, status, reason) {
-      queue.markRefused(records);
       onDrop('rejected', records);
       report(regalError('event_rejected', `${records.length} event(s) refused: ${reason}`, undefined, status));
     },
@@ -390,7 +405,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     }
     let delivered: Promise<boolean> | undefined;
     Object.defineProperty(result, 'delivered', {
-      get: () => (delivered ||= failed ? Promise.resolve(false) : new Promise<boolean>((r) => waiters.set(messageId, r))),
+      get: () => (delivered ||= failed ? Promise.resolve(false) : outcomes.has(messageId) ? Promise.resolve(outcomes.get(messageId)!) : new Promise<boolean>((r) => waiters.set(messageId, r))),
     });
     return result;
   };
@@ -494,8 +509,15 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const first = form.names[0];
       const id = first != null ? String(first) : undefined;
       // Traits that are not an object (a string, a number) would be silently lost.
-      const bad = form.data != null && typeof form.data != 'object' ? form.data : undefined;
-      const given = (bad === undefined && form.data ? form.data : {}) as IdentifyTraits;
+      let bad: unknown = form.data != null && typeof form.data != 'object' ? form.data : undefined;
+      // Copied at the call, as track's properties are: a form cleared right after submit
+      // must not empty an identify that runs once storage has loaded.
+      let given = {} as IdentifyTraits;
+      try {
+        if (bad === undefined && form.data) given = toJsonSafe(form.data as Properties).value as IdentifyTraits;
+      } catch {
+        bad = form.data;
+      }
       const opts = form.options;
       const ts = timestampOf(opts);
       const source = (opts && opts.context && opts.context.page && opts.context.page.url) || pageNow().url;
@@ -571,9 +593,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       ordered(() => {
         optedOut = identity.optedOut = false;
         saveIdentity();
-        const buffered = optOutBuffer;
-        optOutBuffer = [];
-        buffered.forEach((b) => b.attempt());
+        runOptOutBuffer();
       });
     },
 

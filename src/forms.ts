@@ -230,11 +230,13 @@ function submitted(form: HTMLFormElement, e: Event, options: TrackFormOptions, c
     }
     if (isSecret(el) || /^(checkbox|radio|submit|button|reset|file|image)$/.test(type)) continue;
     const guesses = [overrides.get(el), attr(el, 'data-regal-trait')];
+    const named = byName(el.name) || byName(el.id);
     if (type != 'hidden')
       guesses.push(
         table.get(attr(el, 'autocomplete').trim().split(/\s+/).pop()!), // "shipping postal-code"
-        type == 'tel' ? 'phone' : type == 'email' ? 'email' : '',
-        byName(el.name) || byName(el.id),
+        // A country-code box is often type=tel too: its name says what it is.
+        named == 'phoneCountry' ? named : type == 'tel' ? 'phone' : type == 'email' ? 'email' : '',
+        named,
       );
     const rank = guesses.findIndex(Boolean);
     const trait = guesses[rank]!;

@@ -90,7 +90,10 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
   strings(traits, ['firstName', 'lastName']);
   const address = traits.address;
   if (address && typeof address == 'object' && !Array.isArray(address)) strings(address, ['street', 'city', 'state', 'zipcode', 'country'], 'address.');
-  else if (address != null) errors.push(regalError('invalid_traits', 'address must be an object', address)), delete traits.address;
+  else if (address !== undefined) {
+    if (address !== null) errors.push(regalError('invalid_traits', 'address must be an object', address));
+    delete traits.address;
+  }
   const full = typeof name == 'string' && name.trim();
   if (full && !traits.firstName && !traits.lastName) {
     const [first, ...others] = full.split(/\s+/);

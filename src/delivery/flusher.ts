@@ -82,6 +82,8 @@ export function createFlusher(d: FlusherDeps): Flusher {
   // Batches shrink while the endpoint struggles (fewer events to resend when a batch is
   // only partly taken) and grow back after each clean answer.
   let batchEvents = limits.maxEvents;
+  // Under the smallest batch a 413 refused: growing back after a success stops there.
+  let largest = limits.maxEvents;
 
   const schedule = (delayMs: number) => {
     if (stopped) return;
@@ -109,12 +111,12 @@ export function createFlusher(d: FlusherDeps): Flusher {
 
   const settle = (batch: QueuedRecord[], { status, retryAfterMs, result }: SendOutcome) => {
     // 413: the request was too large, not its events; only a single event is refused for good.
-    if (status == 413 && batch.length > 1) return void (batchEvents = Math.ceil(batch.length / 2));
+    if (status == 413 && batch.length > 1) return void (batchEvents = largest = Math.min(largest, Math.ceil(batch.length / 2)));
     const verdict = classifyStatus(status);
     if (verdict == 'retry') return pause(status, batch.length, retryAfterMs);
     if (verdict == 'drop') return queue.remove(batch), d.rejected(batch, status, `HTTP ${status}`);
     failures = networkFailures = 0;
-    batchEvents = Math.min(limits.maxEvents, batchEvents * 2);
+    batchEvents = Math.min(largest, batchEvents * 2);
     // Without the relay's per-event answer, a 2xx takes the whole batch.
     const byId = new Map(batch.map((r) => [r.event.messageId, r]));
     // Each record is taken once; what is left in byId the relay did not name.

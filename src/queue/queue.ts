@@ -32,7 +32,7 @@ export interface QueueLimits {
 }
 
 export const EVENT_PREFIX = 'e:';
-// A refusal mark: this prefix + the record's key (which starts with its creation time).
+// A drop mark: this prefix + the record's key (which starts with its creation time).
 const REFUSED_PREFIX = 'x';
 // Writes are spread over small transactions so a burst never blocks the page for long
 // (bench: a transaction of 100 events took 9-12 ms of main thread in Chromium).
@@ -61,11 +61,11 @@ export interface Queue {
   refresh(): Promise<QueuedRecord[]>;
   /** Drops records past the age limit (and the refusal marks of records past it). */
   expire(now: number): void;
-  /** Leaves a mark that `records` were refused for good (not delivered), for the other tabs
-   * that hold them: their next refresh sees them gone, and `refused` tells them why. */
-  markRefused(records: QueuedRecord[]): void;
-  /** Whether a record the last refresh found gone had been refused by another tab. */
-  refused(record: QueuedRecord): boolean;
+  /** Leaves a mark that `records` were dropped (not delivered), for the other tabs that hold
+   * them: their next refresh sees them gone, and `wasDropped` tells them why. */
+  markDropped(records: QueuedRecord[]): void;
+  /** Whether a record the last refresh found gone had been dropped by another tab. */
+  wasDropped(record: QueuedRecord): boolean;
 }
 
 /**
@@ -83,7 +83,7 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
   let pending: QueuedRecord[] = [];
   let pendingDone: Promise<void> | undefined;
   let totalBytes = 0;
-  // Record keys with a refusal mark, as the last refresh saw them.
+  // Record keys with a drop mark, as the last refresh saw them.
   let refusedKeys = new Set<string>();
 
   const put = (r: QueuedRecord) => {
@@ -206,10 +206,10 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
       const old = [...refusedKeys].filter((k) => now - parseInt(k.slice(EVENT_PREFIX.length, EVENT_PREFIX.length + 9), 36) > limits.maxAgeMs);
       if (old.length) store.delMany(old.map((k) => REFUSED_PREFIX + k)).catch(() => {}), old.forEach((k) => refusedKeys.delete(k));
     },
-    markRefused(records) {
+    markDropped(records) {
       if (store.kind != 'memory' && records.length) store.setMany(records.map((r) => [REFUSED_PREFIX + r.key, 1])).catch(() => {});
     },
-    refused: (r) => refusedKeys.has(r.key),
+    wasDropped: (r) => refusedKeys.has(r.key),
   };
   return queue;
 }

@@ -118,7 +118,7 @@ describe('queue shared between tabs', () => {
     expect(await store.getMany(wanted)).toEqual([...all.map((_, i) => i).filter((i) => i % 2 == 0).reverse(), undefined]);
   });
 
-  it('a record another tab had refused for good is reported as refused, and its mark expires with the age limit', async () => {
+  it('a record another tab had dropped is reported as dropped, and its mark expires with the age limit', async () => {
     const s = sharedStore();
     const tab1 = createQueue(s.store, limits, () => {});
     const tab2 = createQueue(s.store, limits, () => {});
@@ -126,11 +126,11 @@ describe('queue shared between tabs', () => {
     await tab1.add(record('e:000000002-sent'));
     await tab2.refresh();
     const [refused, sent] = tab1.list();
-    tab1.markRefused([refused]);
+    tab1.markDropped([refused]);
     tab1.remove([refused, sent]);
     await tab1.removed();
     const gone = await tab2.refresh();
-    expect(gone.map((r) => [r.key, tab2.refused(r)])).toEqual([['e:000000001-refused', true], ['e:000000002-sent', false]]);
+    expect(gone.map((r) => [r.key, tab2.wasDropped(r)])).toEqual([['e:000000001-refused', true], ['e:000000002-sent', false]]);
     expect([...s.map.keys()]).toEqual(['xe:000000001-refused']);
     tab2.expire(parseInt('000000001', 36) + limits.maxAgeMs + 1);
     await tick();
