@@ -363,36 +363,32 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
    */
   const call = (callback: Callback | undefined, messageId: string, build: () => Built | undefined): CallResult => {
     let failed = false;
-    const fail = () => {
-      failed = true;
-      settle([{ event: { messageId } } as QueuedRecord], false);
-    };
-    /** Builds and stores the event, or buffers or drops the call while opted out. */
-    const attempt = (): [RegalError | null, Promise<void> | undefined] => {
-      const one = [{ event: { messageId } } as QueuedRecord];
+    let error: RegalError | null = null;
+    // Closures and arrays only where needed: this is `track`'s hot path.
+    /** Builds and stores the event (returns its write), or buffers or drops the call while
+     * opted out. */
+    const attempt = (): Promise<void> | undefined => {
       if (optedOut) {
         // Not even built: an identify made while opted out must not keep the visitor's PII.
         if (o.optedOutStorage == 'memory') optOutBuffer.push({ anon: identity.anonymousId, messageId, attempt });
-        else onDrop('opted-out', one), (failed = true);
-        return [null, undefined];
+        else (failed = true), onDrop('opted-out', placeholder(messageId));
+        return;
       }
       try {
         const built = build();
-        if (built) return [null, enqueue(built.event, built.held, built.size)];
+        if (built) return enqueue(built.event, built.held, built.size);
         // Nothing to send (an identify that changes nothing): `.delivered` is false.
-        fail();
-        return [null, undefined];
+        failed = true;
+        settle(placeholder(messageId), false);
       } catch (e) {
-        const error = (e as RegalError).name == 'RegalError' ? (e as RegalError) : regalError('internal', String(e));
+        error = (e as RegalError).name == 'RegalError' ? (e as RegalError) : regalError('internal', String(e));
         if (!reported.has(error)) report(error);
         failed = true;
-        onDrop('invalid', one);
-        return [error, undefined];
+        onDrop('invalid', placeholder(messageId));
       }
     };
     const run = (): Promise<void> => {
-      const [error, write] = attempt();
-      const stored = write || Promise.resolve();
+      const stored = attempt() || Promise.resolve();
       return callback ? stored.then(() => void callback(error), () => {}).catch(() => {}) : stored.then(noop, noop);
     };
     let result: CallResult;
@@ -648,6 +644,9 @@ function callTimestamp(options: CallOptions | undefined, recorded?: string): str
 }
 
 const noop = () => {};
+
+/** A stand-in record for a call whose event was never stored (settled or counted by id). */
+const placeholder = (messageId: string) => [{ event: { messageId } } as QueuedRecord];
 
 function resolveUrl(endpoint: string): string {
   try {
