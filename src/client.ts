@@ -442,7 +442,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     try {
       // A getter or toJSON of the caller's may throw, or turn the object into something else.
       const copy = isPlainObject(value) && toJsonSafe(value);
-      return copy && isPlainObject(copy.value) ? copy : undefined;
+      // JSON text of an object parses to a plain object: no second prototype check needed.
+      return copy && copy.json[0] == '{' ? copy : undefined;
     } catch {
       return undefined;
     }
