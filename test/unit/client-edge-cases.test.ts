@@ -2,10 +2,9 @@
 // a behaviour the README or issues 3 and 6 promise (each failed on the code as reviewed).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRegal } from '../../src/client';
-import { trackForm } from '../../src/forms';
 import { RelayEventSchema } from '../../src/schema';
 import type { RegalClient, RegalError } from '../../src/types';
-import { fakeRelay, tick } from './helpers';
+import { fakeRelay, tick, submitForm, twoIdleTabs } from './helpers';
 
 let clients: RegalClient[] = [];
 const make = (opts: Parameters<typeof createRegal>[0] = {}) => {
@@ -264,26 +263,7 @@ describe('PII never in console output', () => {
 });
 
 describe('forms', () => {
-  function submit(html: string, country = 'US') {
-    document.body.innerHTML = html;
-    const form = document.querySelector('form')!;
-    form.addEventListener('submit', (e) => e.preventDefault());
-    const calls: unknown[][] = [];
-    trackForm(
-      form,
-      {},
-      {
-        defaultCountry: country,
-        identify: (traits) => calls.push(['identify', traits]),
-        track: (n, p) => calls.push(['track', n, p]),
-        flush: () => calls.push(['flush']),
-        reportError: (code, message, value) => void calls.push(['error', code, message, value]),
-      },
-      { now: () => new Date('2026-03-04T05:06:07.000Z') },
-    );
-    form.requestSubmit();
-    return calls;
-  }
+  const submit = submitForm;
 
   it('a phone split into tel-country-code and tel-national is read as one international number', () => {
     const calls = submit(`<form>

@@ -1,6 +1,7 @@
 import { vi } from 'vitest';
 import type { RelayResult } from '../../src/schema';
 import type { CallResult, RegalClient, RegalOptions } from '../../src/types';
+import { trackForm } from '../../src/forms';
 
 export interface Sent {
   url: string;
@@ -53,12 +54,7 @@ export function hidePage() {
  * over), so that the sender gets the send lock. Returns the event's `.delivered`.
  */
 export async function madeHereSentThere(make: (options: RegalOptions) => RegalClient): Promise<{ maker: RegalClient; sender: RegalClient; delivered: CallResult['delivered'] }> {
-  const maker = make({ flushIntervalMs: 1e9 });
-  const sender = make({ flushIntervalMs: 1e9 });
-  await Promise.all([maker.ready(), sender.ready()]);
-  await tick(50);
-  await Promise.all([maker.flush(), sender.flush()]);
-  await tick(20);
+  const [maker, sender] = await twoIdleTabs(make);
   await maker.identify({ phone: '+15551234567' });
   const result = maker.track('Made here');
   const delivered = result.delivered;
@@ -77,4 +73,38 @@ export async function leadThenHide(make: (options?: RegalOptions) => RegalClient
   first.track('Lead Form Submitted');
   hidePage();
   return { relay, first };
+}
+
+/** Two tabs of one visitor (one storage, no timed flushes), both idle: their first round, at
+ * load, is over, so the next to flush gets the send lock. */
+export async function twoIdleTabs(make: (options: RegalOptions) => RegalClient): Promise<[RegalClient, RegalClient]> {
+  const tabs: [RegalClient, RegalClient] = [make({ flushIntervalMs: 1e9 }), make({ flushIntervalMs: 1e9 })];
+  await Promise.all(tabs.map((t) => t.ready()));
+  await tick(50);
+  await Promise.all(tabs.map((t) => t.flush()));
+  await tick(20);
+  return tabs;
+}
+
+/** Puts `html` (one form) in the page, binds `trackForm` to it with a recording client, and
+ * submits it; returns the client calls it made, in order. */
+export function submitForm(html: string, defaultCountry = 'US'): unknown[][] {
+  document.body.innerHTML = html;
+  const form = document.querySelector('form')!;
+  form.addEventListener('submit', (e) => e.preventDefault());
+  const calls: unknown[][] = [];
+  trackForm(
+    form,
+    {},
+    {
+      defaultCountry,
+      identify: (traits) => calls.push(['identify', traits]),
+      track: (n, p) => calls.push(['track', n, p]),
+      flush: () => calls.push(['flush']),
+      reportError: (code, message, value) => void calls.push(['error', code, message, value]),
+    },
+    { now: () => new Date('2026-03-04T05:06:07.000Z') },
+  );
+  form.requestSubmit();
+  return calls;
 }

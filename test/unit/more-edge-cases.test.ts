@@ -4,9 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRegal } from '../../src/client';
 import { RelayEventSchema } from '../../src/schema';
-import { trackForm } from '../../src/forms';
 import type { RegalClient } from '../../src/types';
-import { fakeRelay, hidePage, tick } from './helpers';
+import { fakeRelay, hidePage, tick, submitForm, twoIdleTabs } from './helpers';
 
 let clients: RegalClient[] = [];
 const make = (opts: Parameters<typeof createRegal>[0] = {}) => {
@@ -70,12 +69,7 @@ describe('.delivered', () => {
 
   it('of an event another tab dropped at its reset() is false, not true', async () => {
     fakeRelay();
-    const maker = make({ flushIntervalMs: 1e9 });
-    const other = make({ flushIntervalMs: 1e9 });
-    await Promise.all([maker.ready(), other.ready()]);
-    await tick(50);
-    await Promise.all([maker.flush(), other.flush()]);
-    await tick(20);
+    const [maker, other] = await twoIdleTabs(make);
     // Anonymous: held. The other tab picks it up at its next round, then resets (logout).
     const result = maker.track('Held then reset');
     const delivered = result.delivered;
@@ -91,12 +85,7 @@ describe('.delivered', () => {
 
   it('of an event another tab dropped at its optOut() is false, not true', async () => {
     fakeRelay();
-    const maker = make({ flushIntervalMs: 1e9 });
-    const other = make({ flushIntervalMs: 1e9 });
-    await Promise.all([maker.ready(), other.ready()]);
-    await tick(50);
-    await Promise.all([maker.flush(), other.flush()]);
-    await tick(20);
+    const [maker, other] = await twoIdleTabs(make);
     const result = maker.track('Held then opted out');
     const delivered = result.delivered;
     await result;
@@ -145,26 +134,7 @@ describe('rescue copy sync (client.ts)', () => {
 });
 
 describe('split phone fields (forms.ts)', () => {
-  function submit(html: string) {
-    document.body.innerHTML = html;
-    const form = document.querySelector('form')!;
-    form.addEventListener('submit', (e) => e.preventDefault());
-    const calls: unknown[][] = [];
-    trackForm(
-      form,
-      {},
-      {
-        defaultCountry: 'US',
-        identify: (traits) => calls.push(['identify', traits]),
-        track: (n, p) => calls.push(['track', n, p]),
-        flush: () => calls.push(['flush']),
-        reportError: (code, message, value) => void calls.push(['error', code, message, value]),
-      },
-      { now: () => new Date('2026-03-04T05:06:07.000Z') },
-    );
-    form.requestSubmit();
-    return calls;
-  }
+  const submit = (html: string) => submitForm(html);
 
   it('a country-code field named countrycode that is an <input type="tel"> is read as the code, not as the phone', () => {
     const calls = submit(`<form>
