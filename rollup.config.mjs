@@ -8,11 +8,11 @@ import { readFileSync, rmSync } from 'node:fs';
 //   dist/index.js, index.cjs        npm entry (createRegal, forms), idb-keyval external
 //   dist/relay.js, relay.cjs        the first-party relay (server side), zod external
 //   dist/schema.js, schema.cjs      the zod wire schema (server side), zod external
-//   dist/regal.min.js               the script-tag IIFE (src/browser.ts), idb-keyval inlined
+//   dist/regal.min.js               the script-tag IIFE (src/browser/script-tag.ts), idb-keyval inlined
 //   dist/regal.esm.browser.js       the npm entry as one minified ES module with idb-keyval
 //                                   inlined, for <script type="module"> without a bundler
 //                                   (the demo SPA uses it)
-//   dist/snippet.min.js             the pre-load snippet (src/snippet/snippet.js), minified
+//   dist/snippet.min.js             the pre-load snippet (src/browser/snippet/snippet.js), minified
 //   demo/dist/server.js             the demo server (reference ingest + relay + pages)
 //
 // Declarations (.d.ts and .d.cts) are written after rollup by scripts/build-types.mjs.
@@ -57,7 +57,7 @@ const isExternalForNpm = (id) => /^(idb-keyval|zod)(\/|$)/.test(id) || id.starts
 
 /** The npm entries: readable (not minified) ESM and CJS; users' bundlers minify. */
 const library = {
-  input: { index: 'src/index.ts', relay: 'src/relay/index.ts', schema: 'src/schema.ts' },
+  input: { index: 'src/browser/index.ts', relay: 'src/relay/index.ts', schema: 'src/wire/schema.ts' },
   external: isExternalForNpm,
   // An external imported only for types must not stay as a bare `import 'zod'`.
   treeshake: { moduleSideEffects: (id, external) => !external },
@@ -68,24 +68,24 @@ const library = {
   plugins: [cleanDist, ts()],
 };
 
-/** The script-tag bundle. browser.ts assigns `window.regal` itself, so no `name` here: a
+/** The script-tag bundle. script-tag.ts assigns `window.regal` itself, so no `name` here: a
  * named IIFE would also declare a top-level `var regal` and clobber the snippet's queue. */
 const scriptTag = {
-  input: 'src/browser.ts',
+  input: 'src/browser/script-tag.ts',
   output: { file: 'dist/regal.min.js', format: 'iife', sourcemap: true, banner, plugins: [minify()] },
   plugins: [nodeResolve({ browser: true }), ts()],
 };
 
 /** The npm entry as one browser-ready ES module (idb-keyval inlined). */
 const esmBrowser = {
-  input: 'src/index.ts',
+  input: 'src/browser/index.ts',
   output: { file: 'dist/regal.esm.browser.js', format: 'es', sourcemap: true, banner, plugins: [minify({ module: true })] },
   plugins: [nodeResolve({ browser: true }), ts()],
 };
 
 /** The pre-load snippet: plain ES5 (it runs inline before anything else, in any browser). */
 const snippet = {
-  input: 'src/snippet/snippet.js',
+  input: 'src/browser/snippet/snippet.js',
   output: { file: 'dist/snippet.min.js', format: 'es', plugins: [minify({ ecma: 5, module: false, format: { comments: false } })] },
 };
 

@@ -14,11 +14,19 @@
  */
 import ts from 'typescript';
 import { existsSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const outDir = join(root, 'dist');
-const entries = ['src/index.ts', 'src/relay/index.ts', 'src/schema.ts'].map((f) => join(root, f));
+// The published declaration (as package.json's `exports` names it) of each npm entry, and
+// the source it is written from. Where the two paths differ, a one-line re-export is
+// written at the published path.
+const ENTRIES = {
+  'index.d.ts': 'src/browser/index.ts',
+  'relay/index.d.ts': 'src/relay/index.ts',
+  'schema.d.ts': 'src/wire/schema.ts',
+};
+const entries = Object.values(ENTRIES).map((f) => join(root, f));
 
 const configFile = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
 const { options } = ts.parseJsonConfigFileContent(configFile.config, ts.sys, root);
@@ -39,6 +47,13 @@ if (problems.length) {
   console.error(ts.formatDiagnostics(problems, host));
   console.error(`build-types: ${problems.length} error(s) writing the declarations of the npm entries.`);
   process.exit(1);
+}
+
+for (const [published, source] of Object.entries(ENTRIES)) {
+  const emitted = source.replace(/^src\//, '').replace(/\.ts$/, '.d.ts');
+  if (emitted === published) continue;
+  const from = relative(dirname(join(outDir, published)), join(outDir, emitted)).replace(/\.d\.ts$/, '');
+  writeFileSync(join(outDir, published), `export * from './${from}';\n`);
 }
 
 /** Every .d.ts under dir. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run size:modules [entry]`: where the bytes of a browser bundle come from. Bundles the
- * entry (default src/browser.ts, the script tag) without writing anything, minifies each
+ * entry (default src/browser/script-tag.ts, the script tag) without writing anything, minifies each
  * module's share of it on its own and prints min and brotli bytes per module, largest first.
  *
  * Figures per module are a little above their share of the real bundle (names at a
@@ -14,7 +14,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { minify } from 'terser';
 import { brotliCompressSync, constants } from 'node:zlib';
 
-const input = process.argv[2] || 'src/browser.ts';
+const input = process.argv[2] || 'src/browser/script-tag.ts';
 const brotli = (code) => brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const bundle = await rollup({
   input,

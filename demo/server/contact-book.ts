@@ -15,7 +15,7 @@
  *   userId is later sent with a phone; only later events attach.
  * - Invalid phones (not E.164) are dropped with a warning, as Regal drops them after 200.
  */
-import type { CustomEvent, EmailTrait, PhoneTrait } from '../../src/schema';
+import type { CustomEvent, EmailTrait, PhoneTrait } from '../../src/wire/schema';
 import { isE164 } from './e164';
 
 /** A phone as kept on a contact: the latest fields sent for it, plus who is primary. */

@@ -1,5 +1,5 @@
 /** A curl command line that posts one event, for the start banner and the docs. */
-import type { CustomEvent } from '../../src/schema';
+import type { CustomEvent } from '../../src/wire/schema';
 
 /** Single-quotes for a POSIX shell: `'` becomes `'\''`. */
 function shellQuote(text: string): string {

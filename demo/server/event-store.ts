@@ -4,7 +4,7 @@
  * contacts are never stored; they are rebuilt by replaying the log through the contact
  * book, which is deterministic, so a restart yields the same contact ids.
  */
-import type { CustomEvent } from '../../src/schema';
+import type { CustomEvent } from '../../src/wire/schema';
 import { createContactBook, type Contact, type ContactBook } from './contact-book';
 import { openEventLog } from './event-log';
 

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CustomEventSchema } from '../../src/schema';
+import { CustomEventSchema } from '../../src/wire/schema';
 import { parseJsonBody } from './json-body';
 import { sendError, sendJson, type ErrorCode } from './json-response';
 import { planFaults } from './faults';

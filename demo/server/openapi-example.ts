@@ -3,7 +3,7 @@
  * print a ready-to-paste curl without reading YAML at run time. test/unit/schema.test.ts
  * checks it is still equal to the OpenAPI's.
  */
-import type { CustomEvent } from '../../src/schema';
+import type { CustomEvent } from '../../src/wire/schema';
 
 export const OPENAPI_EXAMPLE_EVENT: CustomEvent = {
   userId: '12345',

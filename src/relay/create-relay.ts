@@ -1,4 +1,4 @@
-import { RelayBatchSchema, type RelayResult } from '../schema';
+import { RelayBatchSchema, type RelayResult } from '../wire/schema';
 import { clientIp } from './client-ip';
 import { createEngine, type Engine } from './engine';
 import { forwardBatch } from './forward-batch';

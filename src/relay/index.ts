@@ -36,4 +36,4 @@ export { toNodeHandler, type NodeHandler, type NodeRequest } from './node-adapte
 export { createMemoryDedupeStore, type MemoryDedupeStoreOptions } from './dedupe-store';
 export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 export type { RelayErrorCode } from './respond';
-export type { RelayBatch, RelayEvent, RelayResult } from '../schema';
+export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';

@@ -1,4 +1,4 @@
-import { RelayEventSchema } from '../schema';
+import { RelayEventSchema } from '../wire/schema';
 import type { ForwardJob } from './forward-batch';
 import { rejected, type Outcome } from './outcome';
 import { toUpstreamEvent } from './strip';

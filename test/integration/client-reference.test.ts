@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
-import { createRegal } from '../../src/client';
+import { createRegal } from '../../src/browser/client/client';
 
 let server: ReferenceServer;
 let dataDir: string;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
 import { createRelay, toNodeHandler } from '../../src/relay/index';
-import { createRegal } from '../../src/client';
+import { createRegal } from '../../src/browser/client/client';
 
 const VISITORS = 20;
 const EVENTS_EACH = 100;

@@ -65,11 +65,11 @@ describe('the published package', () => {
       'dist/regal.min.js',
       'dist/regal.esm.browser.js',
       'dist/snippet.min.js',
-      'src/snippet/snippet.js',
+      'src/browser/snippet/snippet.js',
     ]) {
       expect(files, file).toContain(file);
     }
-    expect(files.filter((f) => /^(test|demo|scripts|bench)\//.test(f) || (f.startsWith('src/') && f !== 'src/snippet/snippet.js'))).toEqual([]);
+    expect(files.filter((f) => /^(test|demo|scripts|bench)\//.test(f) || (f.startsWith('src/') && f !== 'src/browser/snippet/snippet.js'))).toEqual([]);
   });
 
   it('imports as ESM: createRegal, the forms helpers, the relay and the schema', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
-import type { CustomEvent } from '../../src/schema';
+import type { CustomEvent } from '../../src/wire/schema';
 
 let dataDir: string;
 const running: ReferenceServer[] = [];

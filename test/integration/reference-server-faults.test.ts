@@ -15,7 +15,7 @@ import {
   type ReferenceServer,
   type ReferenceServerOptions,
 } from '../../demo/server/reference-server';
-import { ErrorSchema } from '../../src/schema';
+import { ErrorSchema } from '../../src/wire/schema';
 
 let root: string;
 let server: ReferenceServer;

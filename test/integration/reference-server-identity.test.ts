@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createContactBook, type ContactBook } from '../../demo/server/contact-book';
 import type { StoredEvent } from '../../demo/server/event-store';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
-import type { CustomEvent } from '../../src/schema';
+import type { CustomEvent } from '../../src/wire/schema';
 
 const P1 = '+15550000001';
 const P2 = '+15550000002';

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
-import { ErrorSchema } from '../../src/schema';
+import { ErrorSchema } from '../../src/wire/schema';
 
 const BODY_TIMEOUT_MS = 300;
 const PHONE = '+15551234567';
@@ -66,7 +66,7 @@ beforeEach(async () => {
 
 function openApiExample(): Record<string, unknown> {
   // Relative to the repo root, where vitest runs.
-  const text = readFileSync(resolve(process.cwd(), '../shared/regal-events-openapi.yaml'), 'utf8');
+  const text = readFileSync(resolve(process.cwd(), 'src/wire/regal-events-openapi.yaml'), 'utf8');
   const body = parse(text).paths['/events'].post.requestBody.content['application/json'];
   return body.examples.leadFormSubmitted.value;
 }

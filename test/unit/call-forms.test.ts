@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callForm } from '../../src/call-forms';
+import { callForm } from '../../src/browser/client/call-arguments';
 
 const fn = () => {};
 const props = { plan: 'pro' };

@@ -1,9 +1,9 @@
 // Edge cases found by a review of client.ts, identity.ts, forms.ts and friends: each test pins
 // a behaviour the README or issues 3 and 6 promise (each failed on the code as reviewed).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRegal } from '../../src/client';
-import { RelayEventSchema } from '../../src/schema';
-import type { RegalClient, RegalError } from '../../src/types';
+import { createRegal } from '../../src/browser/client/client';
+import { RelayEventSchema } from '../../src/wire/schema';
+import type { RegalClient, RegalError } from '../../src/browser/types';
 import { fakeRelay, tick, submitForm, twoIdleTabs } from './helpers';
 
 let clients: RegalClient[] = [];

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IDBFactory } from 'fake-indexeddb';
-import { createRegal } from '../../src/client';
-import { RelayEventSchema } from '../../src/schema';
-import type { RegalClient, RegalError } from '../../src/types';
+import { createRegal } from '../../src/browser/client/client';
+import { RelayEventSchema } from '../../src/wire/schema';
+import type { RegalClient, RegalError } from '../../src/browser/types';
 import { fakeRelay, hidePage, leadThenHide, madeHereSentThere, tick } from './helpers';
 
 

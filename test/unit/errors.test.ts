@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRegalError, regalError } from '../../src/errors';
+import { isRegalError, regalError } from '../../src/browser/errors';
 
 describe('RegalError', () => {
   it('carries a code, the offending value and the status, with a message a person can act on', () => {

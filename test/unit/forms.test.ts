@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { trackForm, watchDeclarativeForms, type FormClient, type TrackFormOptions } from '../../src/forms';
+import { trackForm, watchDeclarativeForms, type FormClient, type TrackFormOptions } from '../../src/browser/forms/forms';
 
 const NOW = new Date('2026-03-04T05:06:07.000Z');
 const at = { timestamp: NOW.toISOString(), source: 'http://localhost:3000/quote?ref=nav' };

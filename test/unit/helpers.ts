@@ -1,7 +1,7 @@
 import { vi } from 'vitest';
-import type { RelayResult } from '../../src/schema';
-import type { CallResult, RegalClient, RegalOptions } from '../../src/types';
-import { trackForm } from '../../src/forms';
+import type { RelayResult } from '../../src/wire/schema';
+import type { CallResult, RegalClient, RegalOptions } from '../../src/browser/types';
+import { trackForm } from '../../src/browser/forms/forms';
 
 export interface Sent {
   url: string;

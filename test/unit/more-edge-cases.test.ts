@@ -2,9 +2,9 @@
 // the rescue copy after an IndexedDB failure, split phone fields, .delivered read late or for
 // another tab's drops, identify's traits copied at the call, opt-in across tabs, 413 halving.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRegal } from '../../src/client';
-import { RelayEventSchema } from '../../src/schema';
-import type { RegalClient } from '../../src/types';
+import { createRegal } from '../../src/browser/client/client';
+import { RelayEventSchema } from '../../src/wire/schema';
+import type { RegalClient } from '../../src/browser/types';
 import { fakeRelay, hidePage, tick, submitForm, twoIdleTabs } from './helpers';
 
 let clients: RegalClient[] = [];

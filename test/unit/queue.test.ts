@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createQueue, type QueuedRecord } from '../../src/queue/queue';
-import { resilientStore, type KeyValueStore } from '../../src/queue/store';
+import { createQueue, type QueuedRecord } from '../../src/browser/queue/queue';
+import { resilientStore, type KeyValueStore } from '../../src/browser/queue/store';
 
 /** A shared store that two tabs' queues see, with the calls this test needs held until it
  * lets them go (to order IndexedDB transactions as a busy browser can). */

@@ -1,5 +1,5 @@
 /**
- * src/schema.ts must mirror regal-events-openapi.yaml field by field. This compares the
+ * src/wire/schema.ts must mirror src/wire/regal-events-openapi.yaml (Regal's contract, copied here) field by field. This compares the
  * two structurally (property names, required sets, types, array items, $refs, looseness),
  * so a change on either side without the other fails here, and shows that the comparison
  * itself notices each kind of drift.
@@ -18,10 +18,10 @@ import {
   ErrorSchema,
   OptInStateSchema,
   PhoneTraitSchema,
-} from '../../src/schema';
+} from '../../src/wire/schema';
 
 // Relative to the repo root (vitest's cwd); happy-dom gives import.meta.url no file scheme.
-const OPENAPI_PATH = resolve(process.cwd(), '../shared/regal-events-openapi.yaml');
+const OPENAPI_PATH = resolve(process.cwd(), 'src/wire/regal-events-openapi.yaml');
 
 interface ApiSchema {
   type?: string;

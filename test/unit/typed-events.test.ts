@@ -3,7 +3,7 @@
  * each `@ts-expect-error` below fails the build if the call it marks stops being an error.
  */
 import { describe, expect, it } from 'vitest';
-import { createRegal } from '../../src/index';
+import { createRegal } from '../../src/browser/index';
 
 type Events = {
   'Quote Requested': { product: 'auto' | 'home'; amount: number };

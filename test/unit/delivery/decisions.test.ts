@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, CAP_MS, HARD_AFTER, HARD_CAP_MS, MIN_MS, parseRetryAfter } from '../../../src/delivery/backoff';
-import { classifyStatus } from '../../../src/delivery/classify';
-import { chunkWithin, nextBatch } from '../../../src/delivery/batch';
-import type { QueuedRecord } from '../../../src/queue/queue';
+import { backoffDelay, CAP_MS, HARD_AFTER, HARD_CAP_MS, MIN_MS, parseRetryAfter } from '../../../src/browser/delivery/backoff';
+import { classifyStatus } from '../../../src/browser/delivery/classify';
+import { chunkWithin, nextBatch } from '../../../src/browser/delivery/batch';
+import type { QueuedRecord } from '../../../src/browser/queue/queue';
 
 // One visitor per userId: a visitor is told apart by its anonymous id (`anon`).
 const rec = (i: number, userId = 'u1', bytes = 100): QueuedRecord => ({

@@ -1,12 +1,12 @@
 // Edge cases of delivery and the queue found by a review (each failed on the code as reviewed).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFlusher, type FlusherDeps } from '../../../src/delivery/flusher';
-import { relayTransport, type SendOutcome, type Transport } from '../../../src/delivery/transport';
-import { createQueue, type QueuedRecord } from '../../../src/queue/queue';
-import { memoryStore, type KeyValueStore } from '../../../src/queue/store';
-import { createRegal } from '../../../src/client';
+import { createFlusher, type FlusherDeps } from '../../../src/browser/delivery/flusher';
+import { relayTransport, type SendOutcome, type Transport } from '../../../src/browser/delivery/transport';
+import { createQueue, type QueuedRecord } from '../../../src/browser/queue/queue';
+import { memoryStore, type KeyValueStore } from '../../../src/browser/queue/store';
+import { createRegal } from '../../../src/browser/client/client';
 import { createRelay } from '../../../src/relay';
-import type { RegalClient } from '../../../src/types';
+import type { RegalClient } from '../../../src/browser/types';
 import { fakeRelay, hidePage, leadThenHide, madeHereSentThere, tick } from '../helpers';
 
 afterEach(() => {

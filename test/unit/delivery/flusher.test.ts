@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createFlusher, PAUSE_KEY } from '../../../src/delivery/flusher';
-import { createQueue, type QueuedRecord } from '../../../src/queue/queue';
-import { memoryStore } from '../../../src/queue/store';
-import type { SendOutcome } from '../../../src/delivery/transport';
+import { createFlusher, PAUSE_KEY } from '../../../src/browser/delivery/flusher';
+import { createQueue, type QueuedRecord } from '../../../src/browser/queue/queue';
+import { memoryStore } from '../../../src/browser/queue/store';
+import type { SendOutcome } from '../../../src/browser/delivery/transport';
 
 function setup(answers: Array<(ids: string[]) => SendOutcome | Promise<SendOutcome>>, opts: { maxEvents?: number } = {}) {
   let clock = 1_000_000;

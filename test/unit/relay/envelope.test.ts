@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { RelayResultSchema } from '../../../src/schema';
+import { RelayResultSchema } from '../../../src/wire/schema';
 import { createRelay } from '../../../src/relay';
 import { event, relayRequest, setup } from './helpers';
 

@@ -5,7 +5,7 @@ import { clientIp, normalizeIp } from '../../../src/relay/client-ip';
 import { isOriginAllowed, toOriginAllowList } from '../../../src/relay/origin';
 import { REGAL_EVENT_FIELDS, toUpstreamEvent } from '../../../src/relay/strip';
 import { identityKeys, visitorChains } from '../../../src/relay/visitor-groups';
-import { CustomEventSchema, type RelayEvent } from '../../../src/schema';
+import { CustomEventSchema, type RelayEvent } from '../../../src/wire/schema';
 
 describe('memory dedupe store', () => {
   it('remembers an id for the TTL, then forgets it', () => {

@@ -1,4 +1,4 @@
-import type { CallOptions, Callback } from './types';
+import type { CallOptions, Callback } from '../types';
 
 /** A call's arguments, sorted out: see `callForm`. */
 export interface CallForm {

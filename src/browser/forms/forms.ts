@@ -7,11 +7,11 @@
  * `stampOptIn`). Nothing here throws into the page: the submit handler is wrapped, and a
  * failure costs the event, never the visitor's submit.
  */
-import { stampOptIn } from './consent';
-import { normalizeEmail } from './email';
-import { normalizePhone } from './phone';
-import type { CallOptions, IdentifyTraits } from './types';
-import type { OptInState } from './schema';
+import { stampOptIn } from '../identity/consent';
+import { normalizeEmail } from '../identity/email';
+import { normalizePhone } from '../identity/phone';
+import type { CallOptions, IdentifyTraits } from '../types';
+import type { OptInState } from '../../wire/schema';
 
 /** What forms needs of the SDK client (the client implements it). */
 export interface FormClient {

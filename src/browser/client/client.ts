@@ -4,25 +4,25 @@
  * when it was sent). Decisions live in the pure modules it wires together:
  * identity.ts (who), events.ts (what), queue/ (kept where), delivery/ (sent how).
  */
-import type { CallOptions, CallResult, Callback, DropReason, EventMap, IdentifyTraits, PageContext, Properties, RegalClient, RegalError, RegalEvents, RegalOptions, Stats } from './types';
-import type { ContactTraits } from './schema';
+import type { CallOptions, CallResult, Callback, DropReason, EventMap, IdentifyTraits, PageContext, Properties, RegalClient, RegalError, RegalEvents, RegalOptions, Stats } from '../types';
+import type { ContactTraits } from '../../wire/schema';
 import { resolveOptions } from './options';
-import { createEmitter } from './lib/emitter';
-import { idSource, uuid } from './lib/uuid';
-import { regalError } from './errors';
-import { isPlainObject, toJsonSafe } from './json-safe';
-import { capturePage } from './page-context';
-import { callForm } from './call-forms';
-import { identifyEvent, pageEvent, screenEvent, trackEvent, type EventBase, type OutgoingEvent } from './events';
-import { identifyEventTraits, identifyingTraits, isContactable, mergeTraits, normalizeTraits, type Identity } from './identity';
-import { attributionTraits, mergeTouches, parseAttribution, type Touches } from './attribution';
-import { resilientStore } from './queue/store';
-import { saveRescue, takeRescued } from './queue/rescue';
-import { createQueue, EVENT_PREFIX, type QueuedRecord } from './queue/queue';
-import { createFlusher } from './delivery/flusher';
-import { directTransport, relayBody, relayTransport, beacon } from './delivery/transport';
-import { chunkWithin } from './delivery/batch';
-import { watchLifecycle } from './delivery/lifecycle';
+import { createEmitter } from '../lib/emitter';
+import { idSource, uuid } from '../lib/uuid';
+import { regalError } from '../errors';
+import { isPlainObject, toJsonSafe } from '../lib/json-safe';
+import { capturePage } from '../events/page-context';
+import { callForm } from './call-arguments';
+import { identifyEvent, pageEvent, screenEvent, trackEvent, type EventBase, type OutgoingEvent } from '../events/event-builders';
+import { identifyEventTraits, identifyingTraits, isContactable, mergeTraits, normalizeTraits, type Identity } from '../identity/identity';
+import { attributionTraits, mergeTouches, parseAttribution, type Touches } from '../identity/attribution';
+import { resilientStore } from '../queue/store';
+import { saveRescue, takeRescued } from '../queue/rescue';
+import { createQueue, EVENT_PREFIX, type QueuedRecord } from '../queue/queue';
+import { createFlusher } from '../delivery/flusher';
+import { directTransport, relayBody, relayTransport, beacon } from '../delivery/transport';
+import { chunkWithin } from '../delivery/batch';
+import { watchLifecycle } from '../delivery/lifecycle';
 
 /** What is stored about the visitor, under one key. */
 interface StoredIdentity extends Identity {

@@ -7,7 +7,7 @@
  * survive reloads and lets other tabs see it. Keys sort by creation time, so reading the
  * store back gives the original order.
  */
-import type { OutgoingEvent } from '../events';
+import type { OutgoingEvent } from '../events/event-builders';
 import type { DropReason } from '../types';
 import type { KeyValueStore } from './store';
 

@@ -2,7 +2,7 @@
  * The public types of regal-browser. The implementation lives in `client.ts`; these are
  * kept apart so that the entry points, forms and tests can depend on the shape alone.
  */
-import type { ContactTraits, CustomEvent, EmailTrait, PhoneTrait } from './schema';
+import type { ContactTraits, CustomEvent, EmailTrait, PhoneTrait } from '../wire/schema';
 
 export type { ContactTraits, CustomEvent, EmailTrait, PhoneTrait };
 

@@ -5,13 +5,13 @@
  * userId, and a contact exists only once it has a phone or an email; so the identifying
  * traits are the primary phone and email, and "contactable" means having either.
  */
-import type { ContactTraits, EmailTrait, PhoneTrait } from './schema';
-import type { ErrorCode, IdentifyTraits, RegalError } from './types';
+import type { ContactTraits, EmailTrait, PhoneTrait } from '../../wire/schema';
+import type { ErrorCode, IdentifyTraits, RegalError } from '../types';
 import { normalizePhone } from './phone';
 import { normalizeEmail } from './email';
 import { stampOptIn } from './consent';
-import { regalError } from './errors';
-import { toJsonSafe } from './json-safe';
+import { regalError } from '../errors';
+import { toJsonSafe } from '../lib/json-safe';
 
 export interface Identity {
   anonymousId: string;

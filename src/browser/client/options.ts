@@ -1,4 +1,4 @@
-import type { RegalOptions } from './types';
+import type { RegalOptions } from '../types';
 
 /** Regal's ingest endpoint, for direct mode. */
 export const REGAL_EVENTS_URL = 'https://events.regalvoice.com/events';

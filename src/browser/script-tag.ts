@@ -2,7 +2,7 @@
  * The script-tag entry (dist/regal.min.js), and the one module that reads `window` when it
  * loads.
  *
- * 1. Picks up the pre-load queue that the snippet (src/snippet/snippet.js) left in
+ * 1. Picks up the pre-load queue that the snippet (src/browser/snippet/snippet.js) left in
  *    `window.regal`: `[method, args, {timestamp, page}]` per call made before this script.
  * 2. Reads options from its own script tag's data- attributes (below).
  * 3. Replaces `window.regal` with the live API, and loads the client when it has been told
@@ -32,9 +32,9 @@
  * never sees an exception from us.
  */
 import { createRegal, trackForm, watchDeclarativeForms } from './index';
-import { capturePage } from './page-context';
+import { capturePage } from './events/page-context';
 import type { CallResult, RegalClient, RegalOptions, Stats, UserInfo } from './types';
-import type { CallMoment, ClientInternals } from './client';
+import type { CallMoment, ClientInternals } from './client/client';
 
 /** One call as the snippet records it. */
 type RecordedCall = [method: string, args: unknown[], made?: CallMoment];

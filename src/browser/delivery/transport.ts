@@ -6,8 +6,8 @@
  * `sendBeacon` can carry the same body. Direct mode posts one event per request to Regal
  * with the key in `Authorization`: a header beacons cannot send.
  */
-import type { RelayResult } from '../schema';
-import type { OutgoingEvent } from '../events';
+import type { RelayResult } from '../../wire/schema';
+import type { OutgoingEvent } from '../events/event-builders';
 import { parseRetryAfter } from './backoff';
 
 export interface SendOutcome {

@@ -1,4 +1,4 @@
-import type { Properties } from './types';
+import type { Properties } from '../types';
 
 /**
  * Copies `value` into plain JSON data, frozen at the moment of the call (a later mutation by

@@ -4,7 +4,7 @@
  * once, when it is given, with the time and the page it was given on; it is not re-stamped
  * on every later event.
  */
-import type { OptInState } from './schema';
+import type { OptInState } from '../../wire/schema';
 
 /**
  * Turn what a caller passes as an opt-in into the state Regal stores: `true`/`false` become

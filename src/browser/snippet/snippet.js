@@ -5,7 +5,7 @@
  * It makes `window.regal` usable before the library has arrived: every call is recorded as
  * `[method, args, capturedContext]`, where capturedContext is the moment and the page of
  * the call (`{timestamp, page: {url, path, title, referrer, search}}`). The library
- * (src/browser.ts) replays the calls in order with that context, so an event made on a
+ * (src/browser/script-tag.ts) replays the calls in order with that context, so an event made on a
  * page the visitor has left by then still carries the page and time it happened on.
  *
  * `regal.load(options)` is recorded too, and also adds the library's script tag (once).

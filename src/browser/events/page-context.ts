@@ -1,4 +1,4 @@
-import type { PageContext } from './types';
+import type { PageContext } from '../types';
 
 /** The page as it is right now. Empty strings outside a browser (SSR, workers, tests). */
 export function capturePage(): PageContext {

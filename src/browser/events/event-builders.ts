@@ -2,8 +2,8 @@
  * Builds the CustomEvent payloads, as pure functions of what the call was given and the
  * moment and page it was made on. What leaves the browser is shaped here and nowhere else.
  */
-import type { ContactTraits, RelayEvent } from './schema';
-import type { PageContext, Properties } from './types';
+import type { ContactTraits, RelayEvent } from '../../wire/schema';
+import type { PageContext, Properties } from '../types';
 import { utmParameters } from './page-context';
 
 /** What every event of a call shares. */

@@ -2,8 +2,8 @@
  * Lead-form capture bound to a client: `trackForm(regal, '#lead', {event: 'Lead Form Submitted'})`.
  * The form logic itself (field discovery, consent, submit handling) is in forms.ts.
  */
-import type { RegalClient } from './types';
-import type { ClientInternals } from './client';
+import type { RegalClient } from '../types';
+import type { ClientInternals } from '../client/client';
 import { noop, safe, trackForm as bindForm, watchDeclarativeForms as watchForms, type FormClient, type TrackFormOptions } from './forms';
 
 export type { TrackFormOptions };

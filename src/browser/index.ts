@@ -9,9 +9,9 @@
  * regal.track('CTA Clicked', { label: 'Get a quote' })
  * regal.identify({ phone: '(555) 123-4567', smsOptIn: true })
  */
-export { createRegal } from './client';
+export { createRegal } from './client/client';
 export { isRegalError } from './errors';
-export { trackForm, watchDeclarativeForms } from './forms-api';
+export { trackForm, watchDeclarativeForms } from './forms/track-form';
 export type {
   CallOptions,
   CallResult,
@@ -31,4 +31,4 @@ export type {
   Stats,
   UserInfo,
 } from './types';
-export type { ContactTraits, CustomEvent, EmailTrait, OptInState, PhoneTrait, Address } from './schema';
+export type { ContactTraits, CustomEvent, EmailTrait, OptInState, PhoneTrait, Address } from '../wire/schema';
