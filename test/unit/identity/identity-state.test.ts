@@ -1,7 +1,7 @@
 // The tab's copy of the visitor (src/browser/identity/identity-state.ts) and the store it is
 // kept in step with (identity-store.ts), on a client state built by hand.
 import { describe, expect, it, vi } from 'vitest';
-import { derive, identifyVisitor, isNewer, loadIdentity, reassign, saveIdentity, syncIdentity } from '../../../src/browser/identity/identity-state';
+import { derive, forgetVisitor, identifyVisitor, isNewer, loadIdentity, reassign, saveIdentity, syncIdentity } from '../../../src/browser/identity/identity-state';
 import { IDENTITY_KEY, readIdentity, writeIdentity, type StoredIdentity } from '../../../src/browser/identity/identity-store';
 import { createQueue, type QueuedRecord } from '../../../src/browser/queue/queue';
 import { memoryStore } from '../../../src/browser/queue/store';
@@ -71,6 +71,19 @@ describe('saveIdentity', () => {
     const { c, store } = state();
     vi.spyOn(store, 'setMany').mockRejectedValue(new Error('QuotaExceededError'));
     await expect(saveIdentity(c)).resolves.toBeUndefined();
+  });
+});
+
+describe('forgetVisitor (reset)', () => {
+  it('stores a new visitor with nothing known, keeping the opt-out choice', async () => {
+    const { c, store } = state(7000);
+    c._identity = { anonymousId: 'anon-a', userId: 'user-7', traits: { phones: [{ phoneNumber: PHONE, isPrimary: true }] }, optedOut: true, updatedAt: 3 };
+    derive(c);
+    await forgetVisitor(c);
+    const stored = await readIdentity(store);
+    expect(stored).toEqual({ anonymousId: c._identity.anonymousId, userId: null, traits: {}, optedOut: true, updatedAt: 7000 });
+    expect(stored!.anonymousId).not.toBe('anon-a');
+    expect([c._contactable, c._stamp]).toEqual([false, {}]);
   });
 });
 
