@@ -9,7 +9,8 @@ import { labelOf } from './field-text';
 
 // Words → trait, tried in order on the words of one piece of evidence, first match wins:
 // the specific before the general (a country-code or area-code box before the phone,
-// first and last name before name, the email before the street address). A table rather
+// first and last name before name, the email before the street address). The same table
+// reads autocomplete tokens ("tel-area-code", "given-name", "address-level2"). A table rather
 // than code per builder: Gravity Forms' "First", WPForms' "wpforms[fields][1][first]",
 // Mailchimp's "SMSPHONE" and HubSpot's "mobilephone" all fall out of it.
 const WORDS: ReadonlyArray<readonly [string, RegExp]> = [
@@ -21,8 +22,8 @@ const WORDS: ReadonlyArray<readonly [string, RegExp]> = [
   ['lastName', /\b(last|sur|family|l) ?name|\blast\b/],
   ['name', /\bname\b/],
   ['address.zipcode', /\bzip|postal|post ?code/],
-  ['address.city', /\b(city|town)\b/],
-  ['address.state', /\b(state|province|region)\b/],
+  ['address.city', /\b(city|town|level2)\b/],
+  ['address.state', /\b(state|province|region|level1)\b/],
   ['address.country', /\bcountry\b/],
   ['address.street', /street|address|\baddr/],
 ];
@@ -32,33 +33,12 @@ const WORDS: ReadonlyArray<readonly [string, RegExp]> = [
 const DATE = /\bdate|birth|\b(day|month|year|dob|mm|dd|yy|yyyy|hour|minute|time)\b/;
 const PHONE = /phone|\b(tel|mobile|cell)\b/; // "Day phone" is a phone, not a day
 // A name that is not the person's: "Company name", "Username", "Middle name".
-const NOT_A_PERSON = /compan|business|organi|user|nick|middle|maiden|pet|child|school|file|domain|event|project|product|brand|site|team|job|title/;
+const NOT_A_PERSON = /compan|business|organi|user|nick|middle|maiden|addition|country|file|domain|product|brand|site/;
 // A second copy of a field ("Confirm email") counts half: the first copy is read.
-const COPY = /confirm|verif|repeat|again|retype|re ?enter/;
-
-// Autocomplete tokens (the last one of the attribute: "shipping postal-code") by trait;
-// exact tokens, so "address-level2" is the city and "additional-name" nothing.
-const TOKENS =
-  'phone:tel tel-national tel-local|phoneCountry:tel-country-code|phoneArea:tel-area-code|email:email|' +
-  'firstName:given-name|lastName:family-name|name:name|address.street:street-address address-line1|' +
-  'address.city:address-level2|address.state:address-level1|address.zipcode:postal-code|address.country:country country-name';
-
-// Built on first use, once for the page (not per submit, and not at import: importing the
-// library must not run code for a feature the page may never use).
-let tokens: Map<string, string> | undefined;
-const tokenTrait = (token: string): string | undefined => {
-  if (!tokens) {
-    tokens = new Map();
-    for (const group of TOKENS.split('|')) {
-      const [trait, list] = group.split(':');
-      for (const t of list.split(' ')) tokens.set(t, trait);
-    }
-  }
-  return tokens.get(token);
-};
+const COPY = /confirm|verif|repeat|retype/;
 
 /** The words of a name, id or label: lower case, camelCase split, anything else a space. */
-const words = (s: string) => ' ' + s.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().replace(/[^a-z]+/g, ' ') + ' ';
+const words = (s: string) => ' ' + s.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().replace(/[^a-z0-9]+/g, ' ') + ' ';
 
 /**
  * Never read, whatever the markup says: passwords, payment cards, one-time codes, identity
@@ -100,12 +80,13 @@ function score(el: Field, override: string | undefined): Map<string, number> {
     [attr(el, 'placeholder'), PLACEHOLDER],
   ];
   if (evidence.some(([text]) => DATE.test(words(text)) && !PHONE.test(words(text)))) return scores;
-  add(tokenTrait(attr(el, 'autocomplete').trim().split(/\s+/).pop()!), AUTOCOMPLETE);
   add(el.type === 'tel' ? 'phone' : el.type === 'email' ? 'email' : '', TYPE);
+  // The autocomplete attribute's last token ("shipping postal-code") is evidence too.
+  evidence.push([attr(el, 'autocomplete').trim().split(/\s+/).pop()!, AUTOCOMPLETE]);
   for (const [text, weight] of evidence) {
     const w = words(text);
-    const match = WORDS.find(([, re]) => re.test(w));
-    if (match && !(/name/i.test(match[0]) && NOT_A_PERSON.test(w))) add(match[0], COPY.test(w) ? weight / 2 : weight);
+    const match = WORDS.find(([trait, re]) => re.test(w) && !(/name/i.test(trait) && NOT_A_PERSON.test(w)));
+    if (match) add(match[0], COPY.test(w) ? weight / 2 : weight);
   }
   return scores;
 }

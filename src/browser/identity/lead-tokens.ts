@@ -28,7 +28,7 @@ export function checkLeadTokens(traits: Record<string, unknown>, errors: RegalEr
   for (const [trait, shape] of LEAD_TOKENS) {
     const value = traits[trait];
     if (value !== undefined && !(typeof value === 'string' && shape.test(value))) {
-      errors.push(regalError('invalid_traits', `${trait} left out: not ${trait === 'jornayaLeadId' ? 'a Jornaya LeadiD token' : 'a TrustedForm certificate URL'}`, value));
+      errors.push(regalError('invalid_traits', trait + ' left out: malformed', value));
       delete traits[trait];
     }
   }
