@@ -4,8 +4,8 @@
  * `consent` option. The same fixtures run in Chromium in test/browser/form-builders.test.ts.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { trackForm, type FormClient, type TrackFormOptions } from '../../src/browser/forms/forms';
-import { BUILDERS, expectedContact, fixture, type BuilderCase } from '../fixtures/form-builders/builders';
+import { trackForm, type FormClient, type TrackFormOptions } from '../../../src/browser/forms/forms';
+import { BUILDERS, expectedContact, fixture, type BuilderCase } from '../../fixtures/form-builders/builders';
 
 const NOW = new Date('2026-03-04T05:06:07.891Z');
 

@@ -3,9 +3,9 @@
  * Jornaya LeadiD) read at the submit, and one consent record per opt-in box.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { trackForm, type FormClient, type TrackFormOptions } from '../../src/browser/forms/forms';
-import { normalizeTraits } from '../../src/browser/identity/identity';
-import { CustomEventSchema } from '../../src/wire/schema';
+import { trackForm, type FormClient, type TrackFormOptions } from '../../../src/browser/forms/forms';
+import { normalizeTraits } from '../../../src/browser/identity/identity';
+import { CustomEventSchema } from '../../../src/wire/schema';
 
 const CERT = 'https://cert.trustedform.com/0123456789abcdef0123456789abcdef01234567';
 const LEADID = '7D1C2E3F-4A5B-4C6D-8E9F-0A1B2C3D4E5F';
