@@ -35,6 +35,7 @@ import { createRegal, trackForm, watchDeclarativeForms } from './index';
 import { capturePage } from './events/page-context';
 import type { CallResult, RegalClient, RegalOptions, Stats, UserInfo } from './types';
 import type { CallMoment, ClientInternals } from './client/client';
+import { noDrops } from './client/outcomes';
 
 /** One call as the snippet records it. */
 type RecordedCall = [method: string, args: unknown[], made?: CallMoment];
@@ -162,7 +163,7 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
         held: 0,
         queued: 0,
         delivered: 0,
-        dropped: { invalid: 0, overflow: 0, expired: 0, rejected: 0, reset: 0, 'opted-out': 0 },
+        dropped: noDrops(),
         storage: 'none',
       }),
     ),
