@@ -20,6 +20,9 @@ export interface DedupeStore {
   add(messageId: string, ttlMs: number): void | Promise<void>;
 }
 
+import type { RelayMetrics } from './metrics';
+import type { RelayState } from './state/relay-state';
+
 /** What the hosting server knows about the request that a web `Request` does not carry. */
 export interface RelayRequestInfo {
   /** The peer address of the connection (e.g. `socket.remoteAddress`). */
@@ -79,7 +82,18 @@ export interface RelayOptions {
    * waits for this request's outcome rather than sending the event a second time.
    */
   upstreamTimeoutMs?: number;
-  /** Where forwarded messageIds are remembered. Default: `createMemoryDedupeStore()`. */
+  /**
+   * What relay instances share: claims on messageIds (never forwarded twice), the
+   * account's one upstream schedule, pauses after a 429. Default `createMemoryState()`
+   * (this process only); `createRedisState({ url })` for several instances or serverless.
+   */
+  state?: RelayState;
+  /** Counters and observations for a metrics exporter (names in `RelayMetrics`). */
+  metrics?: RelayMetrics;
+  /**
+   * The older, check-then-add dedupe store: when set, it is used instead of the state's
+   * claims. It races between instances (`has`, then `add`); prefer `state`.
+   */
   dedupe?: DedupeStore;
   /** How long a forwarded messageId is remembered, in ms. Default 24 h. */
   dedupeWindowMs?: number;
