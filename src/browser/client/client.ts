@@ -533,7 +533,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
         saveIdentity();
         release();
         const traits = { ...attributionTraits(identity.touches), ...identifyEventTraits(identity.traits, update) };
-        return { event: identifyEvent(base(messageId, ts, opts, traits)), held: held() };
+        const event = identifyEvent(base(messageId, ts, opts, traits));
+        // Travels with the consent it vouches for (queued, resent, other tabs); the relay strips it.
+        if (opts && opts.botToken) event.botToken = '' + opts.botToken;
+        return { event, held: held() };
       });
     },
 
