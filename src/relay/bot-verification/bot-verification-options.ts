@@ -85,7 +85,7 @@ export function resolveBotVerification(options: BotVerificationOptions | undefin
     required,
     name: provider,
     async check(token, ip) {
-      const idempotencyKey = provider === 'turnstile' ? asUuid(await sha256Hex(`${secret}\n${token}`)) : undefined;
+      const idempotencyKey = provider === 'turnstile' ? asUuid(sha256Hex(`${secret}\n${token}`)) : undefined;
       return siteverify({ provider, url, secret, token, ip, idempotencyKey, minScore, timeoutMs, fetch: fetcher });
     },
   };

@@ -101,8 +101,8 @@ async function verifyGroup(deps: ConsentCheckDeps, outcomes: Map<number, Outcome
   }
   try {
     const ids = [...[...phones].map((p) => `p:${p}`), ...[...emails].map((e) => `e:${e}`)];
-    const subject = await Promise.all(ids.map(async (id) => (await sha256Hex(id)).slice(0, 16)));
-    const key = `bot:${(await sha256Hex(token)).slice(0, 32)}`;
+    const subject = ids.map((id) => sha256Hex(id).slice(0, 16));
+    const key = `bot:${sha256Hex(token).slice(0, 32)}`;
     const verdict = await ledgerVerdict(deps, key, token, ip, subject.join(','));
     if (verdict.value === PENDING) {
       if (deps.config.required) answer(outcomes, group, retry('bot verification of this token is under way in another request'));

@@ -3,11 +3,12 @@ import { rejected, type Outcome } from '../outcome';
 import type { ForwardErrorInfo } from '../types';
 import type { ClientLimits } from './client-limit-options';
 import { ipGroup } from './ip-group';
-import type { LimitAnswer, LimitState, MemberWindow } from './limit-state';
+import type { LimitAnswer, LimitState } from './limit-state';
 import { sha256Hex } from './sha256-hex';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 /** What the limits count, for metrics. */
 export type LimitKind = 'batches' | 'identities' | 'phone_velocity';
@@ -57,7 +58,7 @@ export function createClientLimits(deps: ClientLimitDeps) {
     /** One batch from `ip`: `undefined` when allowed, else the 429 to answer. */
     async admitBatch(ip: string | undefined): Promise<LimitRefusal | undefined> {
       if (ip === undefined || limits.batchesPerMinute === Infinity) return undefined;
-      const answer = await state.hit(`limit:batches:${ipGroup(ip)}`, MINUTE, limits.batchesPerMinute, deps.now());
+      const answer = await state.hit(`limit:batches:{${ipGroup(ip)}}`, MINUTE, limits.batchesPerMinute, deps.now());
       if (answer.allowed) return undefined;
       return refuse('batches', answer, `Too many batches from this client: more than ${limits.batchesPerMinute} a minute (limits.batchesPerMinute). Send them again after Retry-After.`);
     },
@@ -75,11 +76,12 @@ export function createClientLimits(deps: ClientLimitDeps) {
       }
       if (identities.size === 0) return undefined;
       const group = ipGroup(ip);
-      const windows: MemberWindow[] = [];
-      if (limits.newIdentitiesPerMinute !== Infinity) windows.push({ key: `limit:ids-minute:${group}`, windowMs: MINUTE, limit: limits.newIdentitiesPerMinute });
-      if (limits.newIdentitiesPerHour !== Infinity) windows.push({ key: `limit:ids-hour:${group}`, windowMs: HOUR, limit: limits.newIdentitiesPerHour });
-      const members = await Promise.all([...identities].map(digest));
-      const answer = await state.admit(windows, members, deps.now());
+      const windows = [];
+      if (limits.newIdentitiesPerMinute !== Infinity) windows.push({ windowMs: MINUTE, limit: limits.newIdentitiesPerMinute });
+      if (limits.newIdentitiesPerHour !== Infinity) windows.push({ windowMs: HOUR, limit: limits.newIdentitiesPerHour });
+      const members = [...identities].map(digest);
+      // Known for a day: a visitor's phone on every event they send is one identity, not one a minute.
+      const answer = await state.admitNew({ knownKey: `limit:ids-known:{${group}}`, knownMs: DAY, newKey: `limit:ids-new:{${group}}`, windows }, members, deps.now());
       if (answer.allowed) return undefined;
       return refuse(
         'identities',
@@ -105,7 +107,7 @@ export function createClientLimits(deps: ClientLimitDeps) {
       const refused = new Set<string>();
       await Promise.all(
         [...phones].map(async (phone) => {
-          const key = `limit:phone-ips:${await digest(`p:${phone}`)}`;
+          const key = `limit:phone-ips:{${digest(`p:${phone}`)}}`;
           const answer = await state.admit([{ key, windowMs: HOUR, limit: limits.ipsPerPhonePerHour }], [group], now);
           if (!answer.allowed) refused.add(phone);
         }),
@@ -127,7 +129,7 @@ export function createClientLimits(deps: ClientLimitDeps) {
 export type ClientLimitChecks = ReturnType<typeof createClientLimits>;
 
 /** A member or key for a phone or email: its digest, never the value itself. */
-async function digest(identity: string): Promise<string> {
-  return (await sha256Hex(identity)).slice(0, 24);
+function digest(identity: string): string {
+  return sha256Hex(identity).slice(0, 24);
 }
 

@@ -18,6 +18,18 @@ export interface MemberWindow {
   readonly limit: number;
 }
 
+/**
+ * Limits on first sightings: members seen within `knownMs` (under `knownKey`) are known and
+ * free; the others are new, and at most `limit` new ones may arrive per window (their first
+ * sightings are kept under `newKey`). Windows must not be longer than `knownMs`.
+ */
+export interface FirstSightings {
+  readonly knownKey: string;
+  readonly knownMs: number;
+  readonly newKey: string;
+  readonly windows: ReadonlyArray<{ readonly windowMs: number; readonly limit: number }>;
+}
+
 export interface LimitState {
   /**
    * Counts one request under `key` against `limit` per `windowMs`, as a bucket of `limit`
@@ -32,6 +44,12 @@ export interface LimitState {
    * added.
    */
   admit(windows: readonly MemberWindow[], members: readonly string[], now: number): Promise<LimitAnswer>;
+  /**
+   * Admits `members` (all or none) when their new ones (see `FirstSightings`) fit every
+   * window; then every member is known as of `now`, and the new ones are recorded as first
+   * seen `now`. A refused call changes nothing.
+   */
+  admitNew(spec: FirstSightings, members: readonly string[], now: number): Promise<LimitAnswer>;
 }
 
 export const ALLOWED: LimitAnswer = { allowed: true, retryAfterMs: 0 };

@@ -59,9 +59,37 @@ export function createMemoryLimitState(): LimitState {
       }
       return ALLOWED;
     },
+    async admitNew(spec, members, now) {
+      sweep(now);
+      const known = setOf({ key: spec.knownKey, windowMs: spec.knownMs });
+      const firsts = setOf({ key: spec.newKey, windowMs: Math.max(...spec.windows.map((w) => w.windowMs)) });
+      expire(known, now);
+      expire(firsts, now);
+      const distinct = [...new Set(members)];
+      const fresh = distinct.filter((member) => !known.seen.has(member));
+      if (fresh.length > 0) {
+        let wait = 0;
+        for (const { windowMs, limit } of spec.windows) {
+          // First sightings within this window, oldest first.
+          const recent = [...firsts.seen.values()].filter((at) => at + windowMs > now);
+          const over = recent.length + fresh.length - limit;
+          if (over > 0) wait = Math.max(wait, fresh.length > limit ? windowMs : recent[over - 1] + windowMs - now);
+        }
+        if (wait > 0) return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(wait)) };
+        for (const member of fresh) {
+          firsts.seen.delete(member);
+          firsts.seen.set(member, now);
+        }
+      }
+      for (const member of distinct) {
+        known.seen.delete(member);
+        known.seen.set(member, now);
+      }
+      return ALLOWED;
+    },
   };
 
-  function setOf({ key, windowMs }: MemberWindow): MemberSet {
+  function setOf({ key, windowMs }: Pick<MemberWindow, 'key' | 'windowMs'>): MemberSet {
     let set = sets.get(key);
     if (!set) sets.set(key, (set = { windowMs, seen: new Map() }));
     return set;

@@ -115,6 +115,41 @@ describe('memory limit state: admit (distinct members in a window)', () => {
   });
 });
 
+describe('memory limit state: admitNew (first sightings)', () => {
+  const spec = { knownKey: 'known', knownMs: 86_400_000, newKey: 'new', windows: [{ windowMs: 60_000, limit: 2 }, { windowMs: 3_600_000, limit: 3 }] };
+
+  it('counts a member once, when first seen; a known member is free for as long as it keeps being seen', async () => {
+    const state = createMemoryLimitState();
+    expect((await state.admitNew(spec, ['a', 'b'], 0)).allowed).toBe(true);
+    // Seen every minute for an hour: never new again.
+    for (let t = 60_000; t <= 3_600_000; t += 60_000) expect((await state.admitNew(spec, ['a', 'b'], t)).allowed).toBe(true);
+    expect((await state.admitNew(spec, ['c'], 3_600_000)).allowed).toBe(true);
+    expect((await state.admitNew(spec, ['a', 'b', 'c'], 3_650_000)).allowed).toBe(true);
+  });
+
+  it('limits first sightings per window, all or none, and says when they would fit', async () => {
+    const state = createMemoryLimitState();
+    await state.admitNew(spec, ['a', 'b'], 0);
+    expect(await state.admitNew(spec, ['c'], 30_000)).toEqual({ allowed: false, retryAfterMs: 30_000 }); // the minute's 2
+    expect((await state.admitNew(spec, ['a', 'c'], 60_000)).allowed).toBe(true); // a known, c new
+    expect(await state.admitNew(spec, ['d'], 120_000)).toEqual({ allowed: false, retryAfterMs: 3_600_000 - 120_000 }); // the hour's 3
+    expect((await state.admitNew(spec, ['d', 'e', 'f'], 3_600_000)).retryAfterMs).toBe(60_000); // more than the minute ever holds
+    expect((await state.admitNew(spec, ['d'], 3_600_000)).allowed).toBe(true);
+  });
+
+  it('forgets a member not seen for knownMs: it is new again', async () => {
+    const state = createMemoryLimitState();
+    const short = { ...spec, knownMs: 3_600_000 };
+    await state.admitNew(short, ['a'], 0);
+    expect((await state.admitNew(short, ['a'], 3_599_999)).allowed).toBe(true); // still known: refreshed
+    expect((await state.admitNew(short, ['x', 'y'], 3_600_000)).allowed).toBe(true);
+    // Not seen for an hour: a is new again, and the minute already holds x and y.
+    expect((await state.admitNew(short, ['a'], 7_199_999 + 1)).allowed).toBe(true);
+    expect((await state.admitNew(short, ['b', 'c'], 7_200_000)).allowed).toBe(false);
+    expect((await state.admitNew(short, ['b'], 7_200_000)).allowed).toBe(true);
+  });
+});
+
 describe('limits option', () => {
   it('defaults to 600 batches a minute, 20 new identities a minute and 200 an hour, 5 IPs per phone an hour', () => {
     expect(resolveClientLimits(undefined)).toEqual({ batchesPerMinute: 600, newIdentitiesPerMinute: 20, newIdentitiesPerHour: 200, ipsPerPhonePerHour: 5 });
@@ -232,6 +267,7 @@ describe('client limits', () => {
       state: {
         hit: (key, ...rest) => (keys.push(key), state.hit(key, ...rest)),
         admit: (windows, m, now) => (keys.push(...windows.map((w) => w.key)), members.push(...m), state.admit(windows, m, now)),
+        admitNew: (spec, m, now) => (keys.push(spec.knownKey, spec.newKey), members.push(...m), state.admitNew(spec, m, now)),
       },
       now: () => 0,
       report() {},
