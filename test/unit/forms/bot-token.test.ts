@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRegal } from '../../src/browser/client/client';
-import { readBotToken } from '../../src/browser/forms/bot-token';
-import { trackForm } from '../../src/browser/forms/track-form';
-import type { RegalClient, RegalOptions } from '../../src/browser/types';
-import { RelayEventSchema } from '../../src/wire/schema';
-import { fakeRelay, tick } from './helpers';
+import { createRegal } from '../../../src/browser/client/client';
+import { readBotToken } from '../../../src/browser/forms/bot-token';
+import { trackForm } from '../../../src/browser/forms/track-form';
+import type { RegalClient, RegalOptions } from '../../../src/browser/types';
+import { RelayEventSchema } from '../../../src/wire/schema';
+import { fakeRelay, tick } from '../helpers';
 
 function form(html: string): HTMLFormElement {
   document.body.innerHTML = `<form>${html}</form>`;
