@@ -4,6 +4,8 @@ import { DEFAULT_CLIENT_LIMITS, resolveClientLimits } from '../../../src/relay/l
 import { createClientLimits, type LimitKind, type LimitedEvent } from '../../../src/relay/limits/client-limits';
 import { ipGroup } from '../../../src/relay/limits/ip-group';
 import { createMemoryLimitState } from '../../../src/relay/limits/memory-limit-state';
+import { createMemoryTokenLedger } from '../../../src/relay/bot-verification/memory-token-ledger';
+import { limitStateContract } from '../../support/limit-state-contract';
 import type { ForwardErrorInfo } from '../../../src/relay';
 
 describe('ipGroup', () => {
@@ -27,126 +29,15 @@ describe('ipGroup', () => {
   });
 });
 
-describe('memory limit state: hit (a bucket that refills)', () => {
-  it('allows a burst of `limit`, then one per windowMs / limit, and says how long to wait', async () => {
-    const state = createMemoryLimitState();
-    let refused = 0;
-    for (let i = 0; i < 600; i++) if (!(await state.hit('k', 60_000, 600, 0)).allowed) refused++;
-    expect(refused).toBe(0);
-    expect(await state.hit('k', 60_000, 600, 0)).toEqual({ allowed: false, retryAfterMs: 100 });
-    expect((await state.hit('k', 60_000, 600, 99)).allowed).toBe(false);
-    expect((await state.hit('k', 60_000, 600, 100)).allowed).toBe(true);
-    expect((await state.hit('k', 60_000, 600, 100)).allowed).toBe(false);
-  });
+limitStateContract('memory', () => ({ ...createMemoryLimitState(), ...createMemoryTokenLedger(Date.now) }));
 
-  it('does not count refused requests: a client hammering past the limit waits no longer', async () => {
-    const state = createMemoryLimitState();
-    for (let i = 0; i < 10; i++) await state.hit('k', 1_000, 10, 0);
-    for (let i = 0; i < 1_000; i++) await state.hit('k', 1_000, 10, 50);
-    expect((await state.hit('k', 1_000, 10, 100)).allowed).toBe(true);
-  });
-
-  it('keeps keys apart', async () => {
-    const state = createMemoryLimitState();
-    expect((await state.hit('a', 1_000, 1, 0)).allowed).toBe(true);
-    expect((await state.hit('a', 1_000, 1, 0)).allowed).toBe(false);
-    expect((await state.hit('b', 1_000, 1, 0)).allowed).toBe(true);
-  });
-});
-
-describe('memory limit state: admit (distinct members in a window)', () => {
-  const minute = { key: 'm', windowMs: 60_000, limit: 3 };
-
-  it('counts each member once, and a member already seen is free', async () => {
-    const state = createMemoryLimitState();
-    expect((await state.admit([minute], ['a', 'b', 'a'], 0)).allowed).toBe(true);
-    expect((await state.admit([minute], ['a', 'b'], 10)).allowed).toBe(true);
-    expect((await state.admit([minute], ['c'], 20)).allowed).toBe(true);
-    expect((await state.admit([minute], ['a', 'b', 'c'], 30)).allowed).toBe(true);
-    expect(await state.admit([minute], ['d'], 40)).toEqual({ allowed: false, retryAfterMs: 60_000 - 10 }); // all three refreshed at 30
-  });
-
-  it('admits all members or none', async () => {
-    const state = createMemoryLimitState();
-    await state.admit([minute], ['a', 'b'], 0);
-    expect((await state.admit([minute], ['c', 'd'], 0)).allowed).toBe(false);
-    // Neither c nor d was added: c alone still fits.
-    expect((await state.admit([minute], ['c'], 0)).allowed).toBe(true);
-  });
-
-  it('frees a member once its window has passed since it was last seen', async () => {
-    const state = createMemoryLimitState();
-    await state.admit([minute], ['a', 'b', 'c'], 0);
-    await state.admit([minute], ['a'], 30_000); // refreshed
-    const refused = await state.admit([minute], ['d'], 59_999);
-    expect(refused.allowed).toBe(false);
-    expect(refused.retryAfterMs).toBe(1); // b (seen at 0) leaves at 60 000
-    expect((await state.admit([minute], ['d'], 60_000)).allowed).toBe(true);
-    // b and c left at 60 000; a (30 000) and d remain: one more fits.
-    expect((await state.admit([minute], ['e'], 60_000)).allowed).toBe(true);
-    expect((await state.admit([minute], ['f'], 60_000)).retryAfterMs).toBe(30_000);
-  });
-
-  it('waits for as many members to leave as the batch needs, and a batch larger than the limit waits a whole window', async () => {
-    const state = createMemoryLimitState();
-    await state.admit([minute], ['a'], 0);
-    await state.admit([minute], ['b'], 1_000);
-    await state.admit([minute], ['c'], 2_000);
-    expect((await state.admit([minute], ['x', 'y'], 3_000)).retryAfterMs).toBe(61_000 - 3_000); // a and b must leave
-    expect((await state.admit([minute], ['p', 'q', 'r', 's'], 3_000)).retryAfterMs).toBe(60_000);
-  });
-
-  it('checks every window: the hour refuses what the minute would allow', async () => {
-    const state = createMemoryLimitState();
-    const windows = [minute, { key: 'h', windowMs: 3_600_000, limit: 4 }];
-    expect((await state.admit(windows, ['a', 'b', 'c'], 0)).allowed).toBe(true);
-    expect((await state.admit(windows, ['d'], 61_000)).allowed).toBe(true);
-    const refused = await state.admit(windows, ['e'], 122_000);
-    expect(refused.allowed).toBe(false);
-    expect(refused.retryAfterMs).toBe(3_600_000 - 122_000);
-  });
-
+describe('memory limit state', () => {
   it('forgets keys of clients that never came back', async () => {
     const state = createMemoryLimitState();
     for (let i = 0; i < 5_000; i++) await state.admit([{ key: `k${i}`, windowMs: 1_000, limit: 1 }], ['a'], 0);
     // Past the window, the sweep (every 1 000 operations) drops them: a reused key starts empty.
     for (let i = 0; i < 1_000; i++) await state.hit('other', 1_000, 1_000_000, 5_000);
     expect((await state.admit([{ key: 'k1', windowMs: 1_000, limit: 1 }], ['b'], 5_000)).allowed).toBe(true);
-  });
-});
-
-describe('memory limit state: admitNew (first sightings)', () => {
-  const spec = { knownKey: 'known', knownMs: 86_400_000, newKey: 'new', windows: [{ windowMs: 60_000, limit: 2 }, { windowMs: 3_600_000, limit: 3 }] };
-
-  it('counts a member once, when first seen; a known member is free for as long as it keeps being seen', async () => {
-    const state = createMemoryLimitState();
-    expect((await state.admitNew(spec, ['a', 'b'], 0)).allowed).toBe(true);
-    // Seen every minute for an hour: never new again.
-    for (let t = 60_000; t <= 3_600_000; t += 60_000) expect((await state.admitNew(spec, ['a', 'b'], t)).allowed).toBe(true);
-    expect((await state.admitNew(spec, ['c'], 3_600_000)).allowed).toBe(true);
-    expect((await state.admitNew(spec, ['a', 'b', 'c'], 3_650_000)).allowed).toBe(true);
-  });
-
-  it('limits first sightings per window, all or none, and says when they would fit', async () => {
-    const state = createMemoryLimitState();
-    await state.admitNew(spec, ['a', 'b'], 0);
-    expect(await state.admitNew(spec, ['c'], 30_000)).toEqual({ allowed: false, retryAfterMs: 30_000 }); // the minute's 2
-    expect((await state.admitNew(spec, ['a', 'c'], 60_000)).allowed).toBe(true); // a known, c new
-    expect(await state.admitNew(spec, ['d'], 120_000)).toEqual({ allowed: false, retryAfterMs: 3_600_000 - 120_000 }); // the hour's 3
-    expect((await state.admitNew(spec, ['d', 'e', 'f'], 3_600_000)).retryAfterMs).toBe(60_000); // more than the minute ever holds
-    expect((await state.admitNew(spec, ['d'], 3_600_000)).allowed).toBe(true);
-  });
-
-  it('forgets a member not seen for knownMs: it is new again', async () => {
-    const state = createMemoryLimitState();
-    const short = { ...spec, knownMs: 3_600_000 };
-    await state.admitNew(short, ['a'], 0);
-    expect((await state.admitNew(short, ['a'], 3_599_999)).allowed).toBe(true); // still known: refreshed
-    expect((await state.admitNew(short, ['x', 'y'], 3_600_000)).allowed).toBe(true);
-    // Not seen for an hour: a is new again, and the minute already holds x and y.
-    expect((await state.admitNew(short, ['a'], 7_199_999 + 1)).allowed).toBe(true);
-    expect((await state.admitNew(short, ['b', 'c'], 7_200_000)).allowed).toBe(false);
-    expect((await state.admitNew(short, ['b'], 7_200_000)).allowed).toBe(true);
   });
 });
 
