@@ -9,7 +9,7 @@ import { formatIssues, prepareBatch, type PreparedBatch } from './prepare-batch'
 import { readBodyText, TOO_LARGE } from './read-body';
 import { errorResponse, jsonResponse } from './respond';
 import type { RelayHandler, RelayOptions, RelayRequestInfo } from './types';
-import { createAbuseGuard, type AbuseGuard, type Screening } from './limits/abuse-guard';
+import { abuseMetric, createAbuseGuard, type AbuseGuard, type Screening } from './limits/abuse-guard';
 import type { LimitRefusal } from './limits/client-limits';
 import { createMemoryLimitState } from './limits/memory-limit-state';
 import { createMemoryTokenLedger } from './bot-verification/memory-token-ledger';
@@ -43,7 +43,13 @@ export function createRelay(options: RelayOptions): RelayHandler {
     state: { ...createMemoryLimitState(), ...createMemoryTokenLedger(config.now) },
     now: config.now,
     report: engine.report,
-    count: () => {},
+    count: (what) => {
+      try {
+        options.metrics?.inc(...withOne(abuseMetric(what)));
+      } catch {
+        // A metrics hook must not break the relay.
+      }
+    },
   });
   const handler: RelayHandler = (request, info) => handle(config, engine, guard, request, info);
   const limits: RelayLimits = { maxBodyBytes: config.maxBodyBytes };
@@ -117,6 +123,8 @@ async function handle(config: RelayConfig, engine: Engine, guard: AbuseGuard, re
     return errorResponse(500, 'internal', 'The relay failed unexpectedly. Send the batch again: events it already forwarded are answered as accepted, not sent twice.', cors);
   }
 }
+
+const withOne = ([name, labels]: [string, Record<string, string>]): [string, number, Record<string, string>] => [name, 1, labels];
 
 /** 429 with `Retry-After` in whole seconds (at least 1): the browser keeps the events and sends them then. */
 function refusalResponse(refusal: LimitRefusal, cors: Record<string, string>): Response {

@@ -9,6 +9,16 @@ import type { LimitState } from './limit-state';
 /** What the relay refused or held back, by kind, for metrics. */
 export type AbuseCount = LimitKind | `bot_${'passed' | 'failed' | 'missing' | 'unavailable' | 'reused'}`;
 
+/**
+ * The counter (and labels) of each kind, for the `metrics` hook: 429s by limit, events
+ * held back by reason, verifications by outcome.
+ */
+export function abuseMetric(what: AbuseCount): [name: string, labels: Record<string, string>] {
+  if (what === 'batches' || what === 'identities') return ['limit_429s', { limit: what }];
+  if (what === 'phone_velocity') return ['events_held_back', { reason: what }];
+  return ['bot_verifications', { outcome: what.slice(4) }];
+}
+
 export interface AbuseGuardDeps {
   limits: ClientLimits;
   botVerification: BotVerificationConfig | undefined;
