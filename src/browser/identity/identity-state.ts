@@ -33,6 +33,12 @@ export function saveIdentity(c: VisitorState & Pick<ClientState, '_store' | '_no
   return writeIdentity(c._store, c._identity);
 }
 
+/** reset(): a new visitor in the visitor's place (the opt-out choice stays), stored. */
+export function forgetVisitor(c: VisitorState & Pick<ClientState, '_store' | '_now'>): Promise<void> {
+  c._identity = newIdentity(0, c._identity.optedOut);
+  return saveIdentity(c);
+}
+
 /** Whether `saved` (another tab's) replaces `mine`: newer, or written in the same
  * millisecond and different (then the stored one wins, so that every tab agrees). */
 export const isNewer = (saved: StoredIdentity, mine: StoredIdentity) =>

@@ -1,5 +1,5 @@
 import type { RelayEvent } from '../../wire/schema';
-import { rejected, retry, type Outcome } from '../outcome';
+import { rejected, retry, type Outcome } from '../forward/outcome';
 import type { ForwardErrorInfo } from '../types';
 import type { BotVerificationConfig } from './bot-verification-options';
 import { consentSubject } from './consent-subject';

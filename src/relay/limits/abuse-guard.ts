@@ -1,6 +1,6 @@
 import type { BotVerificationConfig } from '../bot-verification/bot-verification-options';
 import { verifyConsent, type LedgerVerdict, type TokenLedger } from '../bot-verification/verify-consent';
-import type { Outcome } from '../outcome';
+import type { Outcome } from '../forward/outcome';
 import type { ForwardErrorInfo } from '../types';
 import type { ClientLimits } from './client-limit-options';
 import { createClientLimits, type LimitKind, type LimitRefusal, type LimitedEvent } from './client-limits';

@@ -1,5 +1,5 @@
 import type { RelayEvent } from '../../wire/schema';
-import { rejected, type Outcome } from '../outcome';
+import { rejected, type Outcome } from '../forward/outcome';
 import type { ForwardErrorInfo } from '../types';
 import type { ClientLimits } from './client-limit-options';
 import { ipGroup } from './ip-group';

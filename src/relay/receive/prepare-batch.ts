@@ -1,9 +1,9 @@
-import { RelayEventSchema } from '../wire/schema';
-import type { ForwardJob } from './forward-batch';
-import { rejected, type Outcome } from './outcome';
+import { RelayEventSchema } from '../../wire/schema';
+import type { ForwardJob } from '../forward/forward-batch';
+import { rejected, type Outcome } from '../forward/outcome';
 import { toUpstreamEvent } from './strip';
-import { identityKeys } from './visitor-groups';
-import type { LimitedEvent } from './limits/client-limits';
+import { identityKeys } from '../forward/visitor-groups';
+import type { LimitedEvent } from '../limits/client-limits';
 
 /** A batch split into what to forward and what is already answered. */
 export interface PreparedBatch {
