@@ -56,7 +56,7 @@ export const relayTransport = (url: string, now: () => number): Transport =>
 
 /** One event per request straight to Regal, with the key (which the page then exposes). */
 export const directTransport = (url: string, apiKey: string, now: () => number): Transport =>
-  poster(url, { 'Content-Type': 'application/json', Authorization: apiKey }, now, ([{ messageId, ...event }]) => JSON.stringify(event));
+  poster(url, { 'Content-Type': 'application/json', Authorization: apiKey }, now, ([{ messageId, botToken, ...event }]) => JSON.stringify(event));
 
 export function relayBody(events: OutgoingEvent[], now: () => number): string {
   return JSON.stringify({ batch: events, sentAt: new Date(now()).toISOString() });
