@@ -4,6 +4,8 @@ import type { RelayState } from './state/relay-state';
 import { sleep as realSleep } from './lib/sleep';
 import { toOriginAllowList, type OriginAllowList } from './receive/origin';
 import type { DedupeStore, ForwardErrorInfo, RelayOptions } from './types';
+import { resolveBotVerification, type BotVerificationConfig } from './bot-verification/bot-verification-options';
+import { resolveClientLimits, type ClientLimits } from './limits/client-limit-options';
 
 export const DEFAULT_UPSTREAM = 'https://events.regalvoice.com/events';
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
@@ -30,6 +32,8 @@ export interface RelayConfig {
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   onForwardError: ((info: ForwardErrorInfo) => void) | undefined;
+  limits: ClientLimits;
+  botVerification: BotVerificationConfig | undefined;
 }
 
 /**
@@ -70,6 +74,8 @@ export function resolveOptions(options: RelayOptions): RelayConfig {
     random: options.random ?? Math.random,
     sleep: options.sleep ?? realSleep,
     onForwardError: options.onForwardError,
+    limits: resolveClientLimits(options.limits),
+    botVerification: resolveBotVerification(options.botVerification, options.fetch),
   };
 }
 
