@@ -10,13 +10,16 @@
  * - `claims_held_elsewhere`: events answered `retry` because another instance is forwarding them.
  * - `state_errors`: calls to the shared state that failed or timed out.
  * - `pacing_wait_ms` (observed): how long a request waited for its turn on the schedule.
+ * - `limit_429s` `{limit: 'batches' | 'identities'}`: refusals of the per-client limits.
+ * - `events_held_back` `{reason: 'phone_velocity'}`: events held back by phone velocity.
+ * - `bot_verifications` `{outcome: 'passed' | 'failed' | 'missing' | 'unavailable' | 'reused'}`.
  *
  * @example
  * createRelay({ apiKey, metrics: { inc: (name, by = 1, labels) => counter(name, labels).inc(by) } })
  */
 export interface RelayMetrics {
-  inc?(name: RelayCounterName, by?: number, labels?: Record<string, string>): void;
-  observe?(name: RelayObservationName, value: number): void;
+  inc?(name: string, by?: number, labels?: Record<string, string | number>): void;
+  observe?(name: string, value: number): void;
 }
 
 export type RelayCounterName =
@@ -27,9 +30,12 @@ export type RelayCounterName =
   | 'upstream_429_pauses'
   | 'dedupe_hits'
   | 'claims_held_elsewhere'
-  | 'state_errors';
+  | 'state_errors'
+  | 'limit_429s'
+  | 'events_held_back'
+  | 'bot_verifications';
 
 export type RelayObservationName = 'pacing_wait_ms';
 
 /** The counter names above, for exporters that declare them up front. */
-export const RELAY_COUNTERS: readonly RelayCounterName[] = ['events_accepted', 'events_rejected', 'events_retry', 'upstream_requests', 'upstream_429_pauses', 'dedupe_hits', 'claims_held_elsewhere', 'state_errors'];
+export const RELAY_COUNTERS: readonly RelayCounterName[] = ['events_accepted', 'events_rejected', 'events_retry', 'upstream_requests', 'upstream_429_pauses', 'dedupe_hits', 'claims_held_elsewhere', 'state_errors', 'limit_429s', 'events_held_back', 'bot_verifications'];

@@ -125,14 +125,6 @@ export interface RelayOptions {
   /** Called for every failed upstream attempt and for unexpected errors. Must not throw (errors are ignored). */
   onForwardError?: (info: ForwardErrorInfo) => void;
   /**
-   * Counters for your metrics system: the relay calls `inc(name, 1, labels)` for each
-   * refusal of its per-client limits (`limit_429s` with `limit: 'batches' | 'identities'`),
-   * each event held back by phone velocity (`events_held_back`, `reason: 'phone_velocity'`)
-   * and each bot verification (`bot_verifications`, `outcome: 'passed' | 'failed' |
-   * 'missing' | 'unavailable' | 'reused'`). Must not throw (errors are ignored).
-   */
-  metrics?: { inc(name: string, by?: number, labels?: Record<string, string | number>): void };
-  /**
    * Per-client limits (by client IP, see `trustProxy`): batches per minute (600), phone
    * numbers and emails not seen before from one IP per minute (20) and per hour (200), and
    * client IPs per phone number per hour (5). Over the first three: 429 with `Retry-After`
