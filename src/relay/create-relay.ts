@@ -45,7 +45,7 @@ export function createRelay(options: RelayOptions): RelayHandler {
     report: engine.report,
     count: (what) => {
       try {
-        options.metrics?.inc(...withOne(abuseMetric(what)));
+        options.metrics?.inc?.(...withOne(abuseMetric(what)));
       } catch {
         // A metrics hook must not break the relay.
       }

@@ -117,7 +117,7 @@ export interface RelayOptions {
    * and each bot verification (`bot_verifications`, `outcome: 'passed' | 'failed' |
    * 'missing' | 'unavailable' | 'reused'`). Must not throw (errors are ignored).
    */
-  metrics?: { inc(name: string, by?: number, labels?: Record<string, string | number>): void };
+  metrics?: { inc?(name: string, by?: number, labels?: Record<string, string>): void };
   /**
    * Per-client limits (by client IP, see `trustProxy`): batches per minute (600), phone
    * numbers and emails not seen before from one IP per minute (20) and per hour (200), and

@@ -8,7 +8,7 @@ const json = async (response: Response) => JSON.parse(await response.text());
 
 function metrics() {
   const calls: Array<[string, number | undefined, Record<string, string | number> | undefined]> = [];
-  return { calls, inc: (name: string, by?: number, labels?: Record<string, string | number>) => void calls.push([name, by, labels]) };
+  return { calls, inc: (name: string, by?: number, labels?: Record<string, string>) => void calls.push([name, by, labels]) };
 }
 
 function optInLead(messageId: string, phone: string, extra: Record<string, unknown> = {}) {
