@@ -31,7 +31,7 @@ function poster(url: string, headers: Record<string, string>, now: () => number,
     try {
       const response = await fetch(url, { method: 'POST', body: body(events), headers, keepalive, credentials: 'same-origin', signal: abort.signal });
       const outcome: SendOutcome = { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), now()) };
-      if (readResult && outcome.status == 200) {
+      if (readResult && outcome.status === 200) {
         try {
           const result = (await response.json()) as RelayResult;
           if (result && Array.isArray(result.accepted)) outcome.result = result;
