@@ -18,7 +18,7 @@
  * createRelay({ apiKey, metrics: { inc: (name, by = 1, labels) => counter(name, labels).inc(by) } })
  */
 export interface RelayMetrics {
-  inc?(name: string, by?: number, labels?: Record<string, string | number>): void;
+  inc?(name: string, by?: number, labels?: Record<string, string>): void;
   observe?(name: string, value: number): void;
 }
 
