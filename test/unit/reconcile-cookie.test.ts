@@ -12,6 +12,15 @@ describe('reconcileCookie', () => {
     expect(reconcileCookie(l, undefined, NOW)).toEqual({ next: l, write: true });
   });
 
+  it('takes an id it knew before there was a cookie as begun now: no reset can have happened unseen', () => {
+    expect(reconcileCookie(local({ b: 0 }), undefined, NOW)).toEqual({ next: local({ b: NOW }), write: true });
+  });
+
+  it('with a cookie and no view of it yet, an id of unknown age gives way to a later reset, and merges without one', () => {
+    expect(reconcileCookie(local({ a: 'old', b: 0 }), cookie({ a: 'new', r: 50, t: 60 }), NOW).change).toBe('reset');
+    expect(reconcileCookie(local({ a: 'old', b: 0 }), cookie({ a: 'new', r: 0, t: 60 }), NOW).change).toBe('merge');
+  });
+
   it('changes nothing when both agree (and never rewrites the cookie for its time alone)', () => {
     expect(reconcileCookie(local(), cookie(), NOW)).toEqual({ next: local(), write: false });
     expect(reconcileCookie(local({ t: 500 }), cookie({ t: 100 }), NOW)).toEqual({ next: local({ t: 500 }), write: false });

@@ -5,7 +5,7 @@
 import type { SharedVisitor } from './visitor-cookie';
 
 /** This origin's view: the shared fields as it last knew them, and when its anonymous id
- * began here (created, or taken from the cookie). */
+ * began here (created, or taken from the cookie; 0 when not known). */
 export interface LocalVisitor extends SharedVisitor {
   b: number;
 }
@@ -32,8 +32,10 @@ export interface Reconciled {
  * // { next: { a: 'new', ..., b: 9 }, write: false, change: 'reset' }
  */
 export function reconcileCookie(local: LocalVisitor, shared: SharedVisitor | undefined, now: number): Reconciled {
-  // No cookie yet (first visit, or it expired, or Safari's 7-day cap removed it): ours.
-  if (!shared) return { next: local, write: true };
+  // No cookie yet (first visit, or it expired, or Safari's 7-day cap removed it): ours. Any
+  // reset would have written one, so an id this origin knew without a view of the cookie
+  // (an identity from before it existed) is taken as begun now.
+  if (!shared) return { next: { ...local, b: local.b || now }, write: true };
   let next: LocalVisitor;
   let change: Reconciled['change'];
   if (shared.a === local.a) {
