@@ -34,13 +34,10 @@ export function encodeVisitor(v: SharedVisitor): string {
 }
 
 /** The visitor in a cookie value, or undefined for anything this version did not write. */
-export function decodeVisitor(value: string | undefined): SharedVisitor | undefined {
-  const f = (value || '').split('|');
-  const r = parseInt(f[3], 36);
-  const t = parseInt(f[4], 36);
+export function decodeVisitor(value: string): SharedVisitor | undefined {
+  const f = /^1\|([^|]+)\|([01])\|([\da-z]+)\|([\da-z]+)\|([^|]*)$/.exec(value);
   try {
-    if (f.length === 6 && f[0] === '1' && f[1] && /^[01]$/.test(f[2]) && r >= 0 && t >= 0)
-      return { a: decodeURIComponent(f[1]), u: decodeURIComponent(f[5]) || null, c: f[2] === '1', r, t };
+    if (f) return { a: decodeURIComponent(f[1]), u: decodeURIComponent(f[5]) || null, c: f[2] === '1', r: parseInt(f[3], 36), t: parseInt(f[4], 36) };
   } catch {}
 }
 
