@@ -10,6 +10,7 @@ import type { ErrorCode, IdentifyTraits, RegalError } from '../types';
 import { normalizePhone } from './phone';
 import { normalizeEmail } from './email';
 import { stampOptIn } from './consent';
+import { splitName } from './split-name';
 import { regalError } from '../errors';
 import { toJsonSafe } from '../lib/json-safe';
 
@@ -95,11 +96,7 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
     delete traits.address;
   }
   const full = typeof name == 'string' && name.trim();
-  if (full && !traits.firstName && !traits.lastName) {
-    const [first, ...others] = full.split(/\s+/);
-    traits.firstName = first;
-    if (others.length) traits.lastName = others.join(' ');
-  }
+  if (full && !traits.firstName && !traits.lastName) Object.assign(traits, splitName(full));
   for (const [list, shorthand, key, optIns, code, normalize] of CHANNELS) {
     const given: AnyTraits[] = Array.isArray(input[list]) ? (input[list] as []).slice() : [];
     if (input[shorthand] != null) given.push({ ...shorthandOptIns, [key]: input[shorthand], isPrimary: !given.some((x) => x && x.isPrimary) });

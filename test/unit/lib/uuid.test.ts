@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idSource, uuid } from '../../src/browser/lib/uuid';
+import { idSource, uuid } from '../../../src/browser/lib/uuid';
 
 describe('uuid', () => {
   it('makes RFC 4122 version 4 UUIDs', () => {

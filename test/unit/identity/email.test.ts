@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { normalizeEmail } from '../../src/browser/identity/email';
+import { normalizeEmail } from '../../../src/browser/identity/email';
 
 const cases: Array<[string, string | null]> = [
   ['jane@example.com', 'jane@example.com'],

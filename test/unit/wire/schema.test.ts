@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { OPENAPI_EXAMPLE_EVENT } from '../../demo/server/openapi-example';
+import { OPENAPI_EXAMPLE_EVENT } from '../../../demo/server/openapi-example';
 import {
   AddressSchema,
   ContactTraitsSchema,
@@ -18,7 +18,7 @@ import {
   ErrorSchema,
   OptInStateSchema,
   PhoneTraitSchema,
-} from '../../src/wire/schema';
+} from '../../../src/wire/schema';
 
 // Relative to the repo root (vitest's cwd); happy-dom gives import.meta.url no file scheme.
 const OPENAPI_PATH = resolve(process.cwd(), 'src/wire/regal-events-openapi.yaml');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { stampOptIn } from '../../src/browser/identity/consent';
+import { stampOptIn } from '../../../src/browser/identity/consent';
 
 const at = { timestamp: '2026-03-04T05:06:07.000Z', source: 'https://acme.example/quote' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { attributionTraits, mergeTouches, parseAttribution, type Touch } from '../../src/browser/identity/attribution';
+import { attributionTraits, mergeTouches, parseAttribution, type Touch } from '../../../src/browser/identity/attribution';
 
 const T1 = '2026-03-01T10:00:00.000Z';
 const T2 = '2026-03-05T10:00:00.000Z';

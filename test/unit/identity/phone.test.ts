@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { normalizePhone } from '../../src/browser/identity/phone';
+import { normalizePhone } from '../../../src/browser/identity/phone';
 
 // [input, defaultCountry, expected E.164 or null], as people type them into real forms.
 const cases: Array<[string, string, string | null]> = [
