@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cookieSticks, findCookieDomain } from '../../src/browser/identity/cookie-domain';
+import { cookieSticks, findCookieDomain } from '../../../src/browser/identity/cookie-domain';
 
 // A browser's view of the public suffix list, for the search: it refuses a cookie on any
 // of these (as it refuses one on a domain the page is not under).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { reconcileCookie, type LocalVisitor } from '../../src/browser/identity/reconcile-cookie';
-import type { SharedVisitor } from '../../src/browser/identity/visitor-cookie';
+import { reconcileCookie, type LocalVisitor } from '../../../src/browser/identity/reconcile-cookie';
+import type { SharedVisitor } from '../../../src/browser/identity/visitor-cookie';
 
 const NOW = 10_000;
 const local = (v: Partial<LocalVisitor> = {}): LocalVisitor => ({ a: 'www-id', u: null, c: false, r: 0, t: 100, b: 100, ...v });

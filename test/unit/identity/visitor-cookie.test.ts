@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeVisitor, encodeVisitor, readVisitorCookie, writeVisitorCookie, type SharedVisitor } from '../../src/browser/identity/visitor-cookie';
+import { decodeVisitor, encodeVisitor, readVisitorCookie, writeVisitorCookie, type SharedVisitor } from '../../../src/browser/identity/visitor-cookie';
 
 const setUrl = (url: string) => (window as unknown as { happyDOM: { setURL(u: string): void } }).happyDOM.setURL(url);
 const visitor: SharedVisitor = { a: '6f0c2a91-7d3e-4b52-8a0f-3c1d00000001', u: null, c: false, r: 0, t: 1_795_000_000_000 };
