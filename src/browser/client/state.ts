@@ -50,6 +50,10 @@ export interface ClientState {
   _contactable: boolean;
   /** The identity calls ran under before storage answered (see runBeforeLoad). */
   _provisional: StoredIdentity | undefined;
+  /** Keeps the visitor cookie in step (identity/sync-cookie.ts); unset with cookieDomain false. */
+  _share: ((c: ClientState) => void) | undefined;
+  /** The visitor cookie's domain; '' when there is none (one visitor per origin). */
+  _cookieAt: string | undefined;
 
   // hold/hold.ts
   _syncSoon: ReturnType<typeof setTimeout> | undefined;

@@ -10,6 +10,18 @@ export interface LocalVisitor extends SharedVisitor {
   b: number;
 }
 
+/**
+ * How long events wait after the visitor became contactable on another subdomain: that
+ * subdomain's identify must reach Regal first, because an event Regal cannot resolve to a
+ * contact when it arrives stays unresolved. The identify leaves at once (with keepalive
+ * when a form navigates); this covers a slow network.
+ */
+export const SETTLE_MS = 5000;
+
+/** Contactable through the cookie: another subdomain knows a phone or an email for `anon`,
+ * since at least SETTLE_MS. */
+export const knownElsewhere = (v: LocalVisitor | undefined, anon: string, now: number) => !!v && v.a === anon && v.c && v.t + SETTLE_MS <= now;
+
 export interface Reconciled {
   /** The visitor this origin goes on with. */
   next: LocalVisitor;
@@ -53,7 +65,10 @@ export function reconcileCookie(local: LocalVisitor, shared: SharedVisitor | und
     // wins, else the cookie's. Two contacts are two people: the loser's is not carried over.
     const mine = local.c && !shared.c;
     const [win, lose] = mine ? [local, shared] : [shared, local];
-    next = { ...win, u: win.u ?? (lose.c ? null : lose.u), t: now, b: mine ? local.b : now };
+    next = { ...win, u: win.u ?? (lose.c ? null : lose.u), b: mine ? local.b : now };
+    // Changed for the other subdomains: now. The cookie's visitor as it was: its time stays
+    // (it says, among other things, how long ago they became a contact).
+    if (mine || next.u !== shared.u) next.t = now;
     if (!mine) change = local.c ? 'reset' : 'merge';
   }
   next.r = Math.max(shared.r, local.r);

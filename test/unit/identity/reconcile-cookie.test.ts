@@ -66,12 +66,12 @@ describe('reconcileCookie', () => {
 
     it('merges two visitors that began apart with no reset between (first visit on two subdomains at once)', () => {
       const out = reconcileCookie(local({ a: 'apply-id', b: 300 }), cookie({ a: 'www-id', r: 0, t: 200 }), NOW);
-      expect(out).toEqual({ next: { a: 'www-id', u: null, c: false, r: 0, t: NOW, b: NOW }, write: false, change: 'merge' });
+      expect(out).toEqual({ next: { a: 'www-id', u: null, c: false, r: 0, t: 200, b: NOW }, write: false, change: 'merge' });
     });
 
     it('merges visits from before the cookie existed, keeping a userId only this origin knew', () => {
       const out = reconcileCookie(local({ a: 'apply-id', u: 'user-7', b: 50 }), cookie({ a: 'www-id', t: 200 }), NOW);
-      expect(out).toMatchObject({ next: { a: 'www-id', u: 'user-7' }, write: true, change: 'merge' });
+      expect(out).toMatchObject({ next: { a: 'www-id', u: 'user-7', t: NOW }, write: true, change: 'merge' });
     });
 
     it('lets the visitor Regal knows as a contact win over an anonymous one', () => {
