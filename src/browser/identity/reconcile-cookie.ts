@@ -54,8 +54,9 @@ export function reconcileCookie(local: LocalVisitor, shared: SharedVisitor | und
     const [newer, older] = shared.t > local.t ? [shared, local] : [local, shared];
     // Contactable stays true until a reset (which changes the id); the newer userId wins.
     next = { ...local, u: newer.u ?? older.u, c: shared.c || local.c, t: newer.t };
-  } else if (local.r > shared.t) {
-    // reset() here after the cookie's visitor was last changed: ours is the new one.
+  } else if (local.r && local.r >= shared.t) {
+    // reset() here after the cookie's visitor was last changed (in the same millisecond too:
+    // identify() then reset() in one handler): ours is the new one.
     return { next: local, write: true };
   } else if (shared.r > local.b) {
     // A reset after this id began here: the visitor this origin knew is gone.

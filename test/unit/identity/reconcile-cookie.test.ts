@@ -64,6 +64,11 @@ describe('reconcileCookie', () => {
       expect(reconcileCookie(fresh, cookie({ a: 'before-reset', c: true, u: 'old-user', t: 400 }), NOW)).toEqual({ next: fresh, write: true });
     });
 
+    it('keeps its own reset made in the same millisecond as the cookie’s last change (identify, then reset, in one handler)', () => {
+      const fresh = local({ a: 'after-reset', r: 400, t: 400, b: 400 });
+      expect(reconcileCookie(fresh, cookie({ a: 'before-reset', c: true, t: 400 }), NOW)).toEqual({ next: fresh, write: true });
+    });
+
     it('merges two visitors that began apart with no reset between (first visit on two subdomains at once)', () => {
       const out = reconcileCookie(local({ a: 'apply-id', b: 300 }), cookie({ a: 'www-id', r: 0, t: 200 }), NOW);
       expect(out).toEqual({ next: { a: 'www-id', u: null, c: false, r: 0, t: 200, b: NOW }, write: false, change: 'merge' });
