@@ -6,8 +6,8 @@
  *
  * Compact, because it rides on every request: `1|<anonymousId>|<flags>|<r>|<t>|<userId>`,
  * the times in base 36, the ids URI-encoded (so `|` never occurs inside a field and every
- * character is valid in a cookie), the userId left empty when there is none: 53 characters
- * for an anonymous visitor.
+ * character is valid in a cookie), the userId left empty when there is none: 45 to 52
+ * characters for an anonymous visitor, 58 for a contact with the userId `user-7`.
  */
 
 /** The visitor as all subdomains share it. */
