@@ -75,7 +75,7 @@ function domainOf(c: ClientState): string {
       const host = location.hostname;
       if (wanted === 'auto') domain = findCookieDomain(host, cookieSticks) || '';
       else if (wanted && (host === wanted || host.endsWith('.' + wanted))) domain = wanted;
-      else if (wanted) report(c, regalError('invalid_options', `cookieDomain ${wanted} is not this page's domain (${host}): one visitor per origin`, wanted));
+      else if (wanted) report(c, regalError('invalid_options', `cookieDomain ${wanted} does not contain ${host}: no cookie`, wanted));
     } catch {}
     c._cookieAt = domain;
     if (domain) watch(c);
@@ -100,15 +100,11 @@ function watch(c: ClientState): void {
   };
   // Chromium has cookieStore (in secure contexts); elsewhere a tab learns when it gets the
   // focus or comes back into view.
-  const store = (globalThis as { cookieStore?: EventTarget }).cookieStore;
-  store?.addEventListener('change', onChange);
-  addEventListener('focus', sync);
-  document.addEventListener('visibilitychange', sync);
+  const stopping = new AbortController();
+  const signal = stopping.signal;
+  (globalThis as { cookieStore?: EventTarget }).cookieStore?.addEventListener('change', onChange, { signal });
+  addEventListener('focus', sync, { signal });
+  document.addEventListener('visibilitychange', sync, { signal });
   const stop = c._stopLifecycle;
-  c._stopLifecycle = () => {
-    stop();
-    store?.removeEventListener('change', onChange);
-    removeEventListener('focus', sync);
-    document.removeEventListener('visibilitychange', sync);
-  };
+  c._stopLifecycle = () => (stop(), stopping.abort());
 }
