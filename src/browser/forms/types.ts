@@ -1,12 +1,12 @@
 /** What the form modules need from the SDK client and the page, and the options of `trackForm`. */
-import type { CallOptions, IdentifyTraits } from '../types';
+import type { CallOptions, ErrorCode, IdentifyTraits } from '../types';
 
 /** What forms needs of the SDK client (the client implements it). */
 export interface FormClient {
   identify(traits: IdentifyTraits, options?: CallOptions): unknown;
   track(name: string, properties?: Record<string, unknown>, options?: CallOptions): unknown;
   flush(options?: { keepalive?: boolean }): unknown;
-  reportError(code: 'invalid_phone' | 'invalid_email', message: string, value?: unknown): void;
+  reportError(code: ErrorCode, message: string, value?: unknown): void;
   defaultCountry: string;
 }
 
@@ -19,6 +19,9 @@ export interface TrackFormOptions {
   fields?: Record<string, string>;
   /** Names of non-PII fields whose values go into the event properties. */
   include?: string[];
+  /** Consent boxes by channel, for markup you cannot edit: a CSS selector (or an input
+   * name) within the form, e.g. `{ sms: '[name="LEGAL_CONSENT.subscription_type_123"]' }`. */
+  consent?: { sms?: string; voice?: string; email?: string };
   /** Record an unchecked consent box as `{subscribed: false}`. Default false: omitted. */
   recordUnchecked?: boolean;
   /** On an invalid phone or email, show the browser's validation bubble on it. Default false. */

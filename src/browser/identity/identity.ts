@@ -11,6 +11,7 @@ import { normalizePhone } from './phone';
 import { normalizeEmail } from './email';
 import { stampOptIn } from './consent';
 import { splitName } from './split-name';
+import { checkLeadTokens } from './lead-tokens';
 import { regalError } from '../errors';
 import { toJsonSafe } from '../lib/json-safe';
 
@@ -78,6 +79,8 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
     for (const optIn of optIns) if (input[shorthand] != null && optIn in rest) (shorthandOptIns[optIn] = rest[optIn]), delete rest[optIn];
   // `rest` is a fresh plain object (phones and emails taken out above).
   const traits: AnyTraits = toJsonSafe(rest).value;
+  // Lead-certificate tokens of the wrong shape are left out, never sent.
+  checkLeadTokens(traits, errors);
   // The names and the address are strings on the wire: numbers (a zipcode) become strings,
   // anything else is left out (and reported unless it was null), never sent.
   const strings = (where: AnyTraits, keys: string[], path = '') => {
