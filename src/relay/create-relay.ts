@@ -9,6 +9,7 @@ import { formatIssues, prepareBatch, type PreparedBatch } from './prepare-batch'
 import { readBodyText, TOO_LARGE } from './read-body';
 import { errorResponse, jsonResponse } from './respond';
 import type { RelayHandler, RelayOptions, RelayRequestInfo } from './types';
+import { renewVisitorCookie } from './receive/visitor-cookie';
 
 /**
  * Where `toNodeHandler` finds the body limit of a relay handler, to stop reading a body
@@ -33,7 +34,16 @@ const ALLOW = 'POST, OPTIONS';
 export function createRelay(options: RelayOptions): RelayHandler {
   const config = resolveOptions(options);
   const engine = createEngine(config);
-  const handler: RelayHandler = (request, info) => handle(config, engine, request, info);
+  const handler: RelayHandler = async (request, info) => {
+    const response = await handle(config, engine, request, info);
+    try {
+      const cookie = config.visitorCookie && request.method === 'POST' && renewVisitorCookie(config.visitorCookie, request);
+      if (cookie) response.headers.append('set-cookie', cookie);
+    } catch {
+      // A response whose headers cannot change: answered without the renewal.
+    }
+    return response;
+  };
   const limits: RelayLimits = { maxBodyBytes: config.maxBodyBytes };
   Object.defineProperty(handler, RELAY_LIMITS, { value: limits });
   return handler;

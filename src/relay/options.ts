@@ -2,6 +2,7 @@ import { createMemoryDedupeStore } from './dedupe-store';
 import { sleep as realSleep } from './backoff';
 import { toOriginAllowList, type OriginAllowList } from './origin';
 import type { DedupeStore, ForwardErrorInfo, RelayOptions } from './types';
+import { resolveVisitorCookie, type VisitorCookieConfig } from './receive/visitor-cookie';
 
 export const DEFAULT_UPSTREAM = 'https://events.regalvoice.com/events';
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
@@ -25,6 +26,7 @@ export interface RelayConfig {
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   onForwardError: ((info: ForwardErrorInfo) => void) | undefined;
+  visitorCookie: VisitorCookieConfig | undefined;
 }
 
 /**
@@ -63,6 +65,7 @@ export function resolveOptions(options: RelayOptions): RelayConfig {
     random: options.random ?? Math.random,
     sleep: options.sleep ?? realSleep,
     onForwardError: options.onForwardError,
+    visitorCookie: resolveVisitorCookie(options.visitorCookie),
   };
 }
 

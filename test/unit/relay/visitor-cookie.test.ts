@@ -1,7 +1,8 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { encodeVisitor } from '../../../src/browser/identity/visitor-cookie';
-import { renewVisitorCookie, resolveVisitorCookie } from '../../../src/relay/visitor-cookie';
+import { renewVisitorCookie, resolveVisitorCookie } from '../../../src/relay/receive/visitor-cookie';
+import { createRelay } from '../../../src/relay';
 
 const value = encodeVisitor({ a: '6f0c2a91-7d3e-4b52-8a0f-3c1d00000001', u: 'user-42', c: true, r: 0, t: 1_795_000_000_000 });
 const config = resolveVisitorCookie({ domain: 'example.com' })!;
@@ -58,4 +59,32 @@ describe('resolveVisitorCookie', () => {
       expect(() => resolveVisitorCookie(options as never)).toThrow(/visitorCookie\.(domain|name) must be/);
     },
   );
+});
+
+describe('createRelay({ visitorCookie })', () => {
+  const upstream = async () => new Response('{"status":"accepted"}', { status: 200, headers: { 'content-type': 'application/json' } });
+  const event = { messageId: 'm1', userId: 'u1', traits: {}, name: 'Clicked', eventSource: 'Website', originalTimestamp: '2026-11-27T12:00:00.000Z' };
+  const post = (relay: ReturnType<typeof createRelay>, body: unknown, headers: Record<string, string> = {}) =>
+    relay(new Request('https://www.example.com/regal', { method: 'POST', body: JSON.stringify(body), headers: { host: 'www.example.com', origin: 'https://www.example.com', 'content-type': 'text/plain', cookie: `regal-browser=${value}`, ...headers } }));
+
+  it('renews the cookie in its answer to a batch, and in an error answer to a POST', async () => {
+    const relay = createRelay({ apiKey: 'k', fetch: upstream as typeof fetch, visitorCookie: { domain: 'example.com' } });
+    const ok = await post(relay, { batch: [event] });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.getSetCookie()).toEqual([`regal-browser=${value}; Domain=example.com; Path=/; Max-Age=31536000; SameSite=Lax; Secure`]);
+    const bad = await post(relay, { nope: true });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.getSetCookie()).toHaveLength(1);
+  });
+
+  it('sets nothing without the option, nor on a preflight', async () => {
+    expect((await post(createRelay({ apiKey: 'k', fetch: upstream as typeof fetch }), { batch: [event] })).headers.getSetCookie()).toEqual([]);
+    const relay = createRelay({ apiKey: 'k', fetch: upstream as typeof fetch, visitorCookie: { domain: 'example.com' } });
+    const preflight = await relay(new Request('https://www.example.com/regal', { method: 'OPTIONS', headers: { host: 'www.example.com', origin: 'https://www.example.com', cookie: `regal-browser=${value}` } }));
+    expect(preflight.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('refuses a wrong visitorCookie at startup', () => {
+    expect(() => createRelay({ apiKey: 'k', visitorCookie: { domain: 'https://example.com/' } })).toThrow(/visitorCookie\.domain must be the site's domain/);
+  });
 });

@@ -9,7 +9,7 @@
  *
  * Only a value the SDK wrote is renewed, unchanged, on the domain the site set for it.
  */
-import { decodeVisitor, encodeVisitor, VISITOR_COOKIE_MAX_AGE } from '../browser/identity/visitor-cookie';
+import { decodeVisitor, encodeVisitor, VISITOR_COOKIE_MAX_AGE } from '../../browser/identity/visitor-cookie';
 
 export interface VisitorCookieOptions {
   /**
