@@ -26,7 +26,7 @@ export interface MetricsRegistry {
 
 const PREFIX = 'regal_relay_';
 
-/** What each counter of the relay counts (also declared at 0 from the start, so a dashboard has a series before the first event). */
+/** What each counter counts (the HELP line). */
 export const COUNTERS: Record<string, string> = {
   events_accepted: 'Events answered accepted to browsers (Regal has them, now or from an earlier send).',
   events_rejected: 'Events answered rejected for good (invalid, or refused by Regal with a 4xx).',
@@ -37,6 +37,7 @@ export const COUNTERS: Record<string, string> = {
   claims_held_elsewhere: 'Events another instance (or request) was forwarding at the time, answered retry.',
   pacing_wait_ms: 'Time events waited for their turn in the account-wide rate schedule.',
   state_errors: 'Failures of the shared state store (events involved answered retry).',
+  forward_errors: 'Failed attempts to forward an event, by upstream status ("none": no answer, or a failure before the request).',
 };
 
 /** Histogram buckets in ms (exported in seconds): from an immediate turn to a whole batch budget. */
@@ -48,11 +49,15 @@ interface Histogram {
   count: number;
 }
 
-/** @example const metrics = createMetricsRegistry(); createRelay({ apiKey, metrics }); metrics.render() */
-export function createMetricsRegistry(): MetricsRegistry {
+/**
+ * @param declared counters exported from the start: without labels at 0, so that a dashboard
+ * has a series before the first event; with labels (`upstream_requests`) from the first value.
+ * @example const metrics = createMetricsRegistry(['events_accepted']); createRelay({ apiKey, metrics }); metrics.render()
+ */
+export function createMetricsRegistry(declared: Array<{ name: string; labelled?: boolean }> = []): MetricsRegistry {
   const counters = new Map<string, Map<string, number>>();
   const histograms = new Map<string, Histogram>();
-  for (const name of Object.keys(COUNTERS)) counters.set(name, new Map(name === 'upstream_requests' ? [] : [['', 0]]));
+  for (const { name, labelled } of declared) counters.set(name, new Map(labelled ? [] : [['', 0]]));
 
   return {
     inc(name, by = 1, labels) {

@@ -14,6 +14,8 @@ export interface ServiceState {
 }
 
 export function createServiceState(redisUrl: string | undefined, _log: Logger): ServiceState {
-  if (redisUrl !== undefined) throw new Error('REGAL_REDIS_URL: the Redis state is not available in this build');
+  if (redisUrl !== undefined) {
+    throw new Error('REGAL_REDIS_URL is set, but this version of the relay cannot share its state in Redis yet: unset it to run one instance with its state in memory');
+  }
   return { kind: 'memory', relayOptions: {}, ping: async () => true, close: async () => {} };
 }

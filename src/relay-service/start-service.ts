@@ -7,9 +7,19 @@ import { createRelay, toNodeHandler, type ForwardErrorInfo } from '../relay/inde
 import type { ServiceConfig } from './env-config';
 import { createServiceServer, type ServiceServer } from './http-server';
 import { errorMessage, type LogFields, type Logger } from './json-logger';
+import { countAnswers } from './count-answers';
 import { createMetricsRegistry, renderGauges } from './metrics-registry';
 import { createServiceState, type ServiceState } from './service-state';
 import { createStoreMonitor } from './store-monitor';
+
+/** The counters the service feeds: what it answered, and what the relay reports as failures. */
+const SERVICE_COUNTERS = [
+  { name: 'events_accepted' },
+  { name: 'events_rejected' },
+  { name: 'events_retry' },
+  { name: 'upstream_429_pauses' },
+  { name: 'forward_errors', labelled: true },
+];
 
 export interface RunningService {
   service: ServiceServer;
@@ -22,7 +32,7 @@ export interface RunningService {
 
 export async function startService(config: ServiceConfig, log: Logger, version: string): Promise<RunningService> {
   const startedAtMs = Date.now();
-  const metrics = createMetricsRegistry();
+  const metrics = createMetricsRegistry(SERVICE_COUNTERS);
   const state: ServiceState = createServiceState(config.redisUrl, log);
   const relay = createRelay({
     apiKey: config.apiKey,
@@ -31,11 +41,15 @@ export async function startService(config: ServiceConfig, log: Logger, version: 
     trustProxy: config.trustProxy,
     rateLimitPerSecond: config.rateLimitPerSecond,
     ...state.relayOptions,
-    onForwardError: (info) => logForwardError(log, info),
+    onForwardError: (info) => {
+      logForwardError(log, info);
+      metrics.inc('forward_errors', 1, { status: info.status ?? 'none' });
+      if (info.status === 429) metrics.inc('upstream_429_pauses');
+    },
   });
   const monitor = createStoreMonitor(state, log);
   const service = createServiceServer({
-    relay: toNodeHandler(relay),
+    relay: toNodeHandler(countAnswers(relay, metrics)),
     storeReachable: monitor.check,
     metrics: () => metrics.render(renderGauges({ storeUp: monitor.up(), batchesInFlight: service.inFlight(), draining: service.draining(), startedAtMs })),
   });

@@ -155,10 +155,13 @@ describe('routes', () => {
       expect(typed.has(family), `${name} has no TYPE before it`).toBe(true);
       samples.set(`${name}${sample![2] ?? ''}`, Number(sample![3]));
     }
-    for (const name of ['events_accepted', 'events_rejected', 'events_retry', 'upstream_429_pauses', 'dedupe_hits', 'claims_held_elsewhere', 'pacing_wait_seconds', 'state_errors']) {
+    for (const name of ['events_accepted', 'events_rejected', 'events_retry', 'upstream_429_pauses', 'forward_errors']) {
       expect(typed.get(`regal_relay_${name}_total`), name).toBe('counter');
     }
-    expect(typed.get('regal_relay_upstream_requests_total')).toBe('counter');
+    // The batch: two events forwarded, one refused by the schema.
+    expect(samples.get('regal_relay_events_accepted_total')).toBe(2);
+    expect(samples.get('regal_relay_events_rejected_total')).toBe(1);
+    expect(samples.get('regal_relay_events_retry_total')).toBe(0);
     expect(samples.get('regal_relay_store_up')).toBe(1);
     expect(samples.get('regal_relay_draining')).toBe(0);
     expect(samples.get('process_cpu_seconds_total')).toBeGreaterThan(0);
@@ -185,6 +188,10 @@ describe('log lines', () => {
     const answer = (await (await post(relay.url, [leadEvent(messageId)])).json()) as { rejected: Array<{ reason: string }> };
     // The browser is told Regal's reason (it is the visitor's own data); the log is not.
     expect(answer.rejected[0].reason).toContain(EMAIL);
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    for (const sample of ['regal_relay_forward_errors_total{status="503"} 1', 'regal_relay_forward_errors_total{status="429"} 1', 'regal_relay_forward_errors_total{status="400"} 1', 'regal_relay_upstream_429_pauses_total 1', 'regal_relay_events_rejected_total 1']) {
+      expect(metrics).toContain(`${sample}\n`);
+    }
     relay.kill('SIGTERM');
     await relay.exited;
 

@@ -27,7 +27,7 @@ import { resilientStore } from '../queue/store';
 import { createQueue } from '../queue/queue';
 import { createFlusher } from '../delivery/flusher';
 import { directTransport, relayTransport } from '../delivery/transport';
-import { identifyVisitor, newIdentity, saveIdentity, syncIdentity } from '../identity/identity-state';
+import { forgetVisitor, identifyVisitor, saveIdentity, syncIdentity } from '../identity/identity-state';
 import { dropOnReset, isHeld, release } from '../hold/hold';
 import { base, call } from './call';
 import { ordered, ready } from './load';
@@ -211,9 +211,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       return new Promise<void>((resolve) =>
         ordered(c, () => {
           dropOnReset(c);
-          c._identity = newIdentity(0, c._identity.optedOut);
-          c._identity.resetAt = now();
-          saveIdentity(c).then(resolve);
+          forgetVisitor(c).then(resolve);
         }),
       );
     },

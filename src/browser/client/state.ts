@@ -38,7 +38,6 @@ export interface ClientState {
   _transport: Transport;
   /** destroy() was called: what runs late changes nothing. */
   _destroyed: boolean;
-  _stopLifecycle: () => void;
 
   // identity/identity-state.ts: who the visitor is, and what follows from it (worked out once
   // per change, not per event)
@@ -48,8 +47,6 @@ export interface ClientState {
   /** JSON length of the stamp, for sizing events without serialising them. */
   _stampBytes: number;
   _contactable: boolean;
-  /** The identity calls ran under before storage answered (see runBeforeLoad). */
-  _provisional: StoredIdentity | undefined;
   /** Keeps the visitor cookie in step (identity/sync-cookie.ts); unset with cookieDomain false. */
   _share: ((c: ClientState) => void) | undefined;
   /** The visitor cookie's domain; '' when there is none (one visitor per origin). */
@@ -58,12 +55,15 @@ export interface ClientState {
   // hold/hold.ts
   _syncSoon: ReturnType<typeof setTimeout> | undefined;
 
-  // client/early-calls.ts
+  // client/load.ts
   /** Storage has answered (or the page is leaving without it): calls run at once. */
   _loaded: boolean;
   /** Calls made before that, in call order. */
   _early: Array<() => void>;
   _ready: Promise<void> | undefined;
+  /** The identity calls ran under before storage answered (see runBeforeLoad). */
+  _provisional: StoredIdentity | undefined;
+  _stopLifecycle: () => void;
 
   // client/opt-out.ts
   _optedOut: boolean;
@@ -79,10 +79,12 @@ export interface ClientState {
   /** Errors already reported (an identify reports each invalid trait, then fails with one). */
   _reported: WeakSet<RegalError>;
 
-  // client/record.ts
+  // client/record.ts: the last key's time, and the call counter that orders keys within it
   _seq: number;
   _keyMs: number;
   _keyTime: string;
+
+  // client/call.ts
   /** The latest queue write: flush() waits for it. */
   _lastWrite: Promise<void>;
 

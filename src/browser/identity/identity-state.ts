@@ -36,6 +36,14 @@ export function saveIdentity(c: VisitorState & Pick<ClientState, '_store' | '_sh
   return writeIdentity(c._store, c._identity);
 }
 
+/** reset(): a new visitor in the visitor's place (the opt-out choice stays), stored. */
+export function forgetVisitor(c: VisitorState & Pick<ClientState, '_store' | '_share'>): Promise<void> {
+  c._identity = newIdentity(0, c._identity.optedOut);
+  // The other subdomains start over too (sync-cookie.ts tells them when).
+  c._identity.resetAt = c._now();
+  return saveIdentity(c);
+}
+
 /** Whether `saved` (another tab's) replaces `mine`: newer, or written in the same
  * millisecond and different (then the stored one wins, so that every tab agrees). */
 export const isNewer = (saved: StoredIdentity, mine: StoredIdentity) =>

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { createMetricsRegistry } from '../../../src/relay-service/metrics-registry';
 
 describe('the metrics registry', () => {
-  it('declares every counter of the relay at 0 before the first event', () => {
-    const text = createMetricsRegistry().render();
+  it('exports the declared counters before the first event: at 0, or labelled ones from their first value', () => {
+    const text = createMetricsRegistry([{ name: 'events_accepted' }, { name: 'state_errors' }, { name: 'upstream_requests', labelled: true }]).render();
     expect(text).toContain('# TYPE regal_relay_events_accepted_total counter\nregal_relay_events_accepted_total 0\n');
     expect(text).toContain('# TYPE regal_relay_state_errors_total counter\nregal_relay_state_errors_total 0\n');
     // By status: no series until a status is seen (a 0 for every possible status would be noise).
-    expect(text).toMatch(/# TYPE regal_relay_upstream_requests_total counter\n# HELP/);
+    expect(text).toContain('# TYPE regal_relay_upstream_requests_total counter\n');
+    expect(text).not.toMatch(/^regal_relay_upstream_requests_total/m);
   });
 
   it('counts by label set, sorted and escaped as the exposition format wants', () => {

@@ -1,4 +1,4 @@
-import type { Engine } from './engine';
+import type { Engine } from '../engine';
 import { forwardOnce } from './forward-once';
 import { retry, type Outcome } from './outcome';
 import { visitorChains } from './visitor-groups';

@@ -1,4 +1,4 @@
-import type { RelayEvent } from '../wire/schema';
+import type { RelayEvent } from '../../wire/schema';
 
 /**
  * The identifiers by which Regal may resolve the event to a contact: userId, every phone,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RELAY_LIMITS, type RelayLimits } from './create-relay';
-import { DEFAULT_MAX_BODY_BYTES } from './options';
-import type { RelayHandler } from './types';
+import { RELAY_LIMITS, type RelayLimits } from '../create-relay';
+import { DEFAULT_MAX_BODY_BYTES } from '../options';
+import type { RelayHandler } from '../types';
 
 /** A Node request as Express and similar frameworks hand it over. */
 export type NodeRequest = IncomingMessage & { body?: unknown; originalUrl?: string };

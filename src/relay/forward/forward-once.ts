@@ -1,5 +1,5 @@
-import type { Engine } from './engine';
-import { forwardEvent } from './forward';
+import type { Engine } from '../engine';
+import { forwardEvent } from './forward-event';
 import { ACCEPTED, OUT_OF_TIME, retry, type Outcome } from './outcome';
 
 /**

@@ -1,47 +1,9 @@
-import { backoffDelay, parseRetryAfter } from './backoff';
-import type { Engine } from './engine';
+import { parseRetryAfter } from '../../wire/retry-timing';
+import type { Engine } from '../engine';
+import { classifyUpstreamStatus, upstreamReason } from '../upstream/classify-upstream';
+import { upstreamRetryDelay } from '../upstream/retry-delay';
+import type { UpstreamResponse } from '../upstream/transport';
 import { ACCEPTED, OUT_OF_TIME, rejected, retry, type Outcome } from './outcome';
-import type { UpstreamResponse } from './transport';
-
-/** How to treat an upstream status. Pure, so the table is tested on its own. */
-export type StatusClass = 'accepted' | 'rejected' | 'throttled' | 'transient' | 'misconfigured';
-
-/**
- * - 2xx: Regal has the event.
- * - 429: over the account's rate: pause the whole relay, then try again.
- * - 408, 5xx: Regal or the network failed this once: back off (or wait the Retry-After
- *   it gave) and try again.
- * - 401, 403, 404, 3xx and anything unexpected: the relay is misconfigured (wrong key or
- *   upstream URL). The event is fine, so it is answered `retry` (the browser keeps it until
- *   the site owner fixes the relay) instead of `rejected` (dropped for good); trying again
- *   within this batch would not help, so it is not.
- * - other 4xx (400, 413, 422...): the event itself is bad: `rejected`, with Regal's reason.
- */
-export function classifyStatus(status: number): StatusClass {
-  if (status >= 200 && status < 300) return 'accepted';
-  if (status === 429) return 'throttled';
-  if (status === 408 || (status >= 500 && status < 600)) return 'transient';
-  if (status === 401 || status === 403 || status === 404 || status < 400 || status >= 600) return 'misconfigured';
-  return 'rejected';
-}
-
-/**
- * `upstream 400: traits.phones.0.phoneNumber: expected string`: the status and Regal's own
- * message (the `message` of its JSON error body, or the start of a text body).
- */
-export function upstreamReason({ status, body }: UpstreamResponse): string {
-  let detail = body.trim();
-  try {
-    const parsed: unknown = JSON.parse(detail);
-    if (parsed && typeof parsed === 'object' && typeof (parsed as { message?: unknown }).message === 'string') {
-      detail = (parsed as { message: string }).message;
-    }
-  } catch {
-    // Not JSON: keep the text.
-  }
-  if (detail.length > 300) detail = `${detail.slice(0, 300)}...`;
-  return detail === '' ? `upstream ${status}` : `upstream ${status}: ${detail}`;
-}
 
 /**
  * Forwards one serialized event upstream, retrying within `deadline` (ms, engine clock):
@@ -67,7 +29,7 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
     }
 
     const { response } = result;
-    const kind = response ? classifyStatus(response.status) : 'transient';
+    const kind = response ? classifyUpstreamStatus(response.status) : 'transient';
     if (kind === 'accepted') return ACCEPTED;
     const reason = response ? upstreamReason(response) : result.reason;
     const base = { messageId, attempt, status: response?.status, error: result.error, reason };
@@ -80,7 +42,7 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
     if (kind === 'throttled') {
       // Retry-After applies to the account, so to every event: pause the shared schedule;
       // this event's next `pacer.take` waits for the end of the pause like everyone else's.
-      const until = now + (parseRetryAfter(response!.retryAfter, now) ?? backoffDelay(attempt - 1, engine.random));
+      const until = now + (parseRetryAfter(response!.retryAfter, now) ?? upstreamRetryDelay(attempt - 1, engine.random));
       engine.pacer.pauseUntil(until);
       const again = until < deadline;
       engine.report({ ...base, willRetry: again });
@@ -88,7 +50,7 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
       continue;
     }
     // A 503 may say when to come back (RFC 9110); it concerns this request, not the account.
-    const delay = parseRetryAfter(response?.retryAfter, now) ?? backoffDelay(attempt - 1, engine.random);
+    const delay = parseRetryAfter(response?.retryAfter, now) ?? upstreamRetryDelay(attempt - 1, engine.random);
     const again = now + delay < deadline;
     engine.report({ ...base, willRetry: again });
     if (!again) return retry(reason);

@@ -1,4 +1,4 @@
-import type { CustomEvent, RelayEvent } from '../wire/schema';
+import type { CustomEvent, RelayEvent } from '../../wire/schema';
 
 /**
  * The top-level fields Regal's `CustomEvent` takes. Everything else at the top level is

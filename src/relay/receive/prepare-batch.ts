@@ -1,8 +1,8 @@
-import { RelayEventSchema } from '../wire/schema';
-import type { ForwardJob } from './forward-batch';
-import { rejected, type Outcome } from './outcome';
+import { RelayEventSchema } from '../../wire/schema';
+import type { ForwardJob } from '../forward/forward-batch';
+import { rejected, type Outcome } from '../forward/outcome';
 import { toUpstreamEvent } from './strip';
-import { identityKeys } from './visitor-groups';
+import { identityKeys } from '../forward/visitor-groups';
 
 /** A batch split into what to forward and what is already answered. */
 export interface PreparedBatch {

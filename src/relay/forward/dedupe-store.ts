@@ -1,4 +1,4 @@
-import type { DedupeStore } from './types';
+import type { DedupeStore } from '../types';
 
 export interface MemoryDedupeStoreOptions {
   /**
