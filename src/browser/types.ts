@@ -51,6 +51,12 @@ export interface CallOptions {
   context?: { page?: Partial<PageContext> };
   /** Override the anonymous id for this call only. */
   anonymousId?: string;
+  /**
+   * `identify` only: the token of the bot-verification widget (Turnstile, reCAPTCHA,
+   * hCaptcha) on the form where the visitor gave consent, for a relay configured with
+   * `botVerification`; it never reaches Regal. `trackForm` passes it itself.
+   */
+  botToken?: string;
 }
 
 /** Called once the event is stored (err is null) or was refused (err set). */

@@ -202,7 +202,10 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
         const traits = identifyVisitor(c, id, given, { defaultCountry: o.defaultCountry, timestamp: ts, source });
         if (!traits) return undefined;
         release(c);
-        return { event: identifyEvent(base(c, messageId, ts, opts, traits)), held: isHeld(c) };
+        const event = identifyEvent(base(c, messageId, ts, opts, traits));
+        // Travels with the consent it vouches for (queued, resent, other tabs); the relay strips it.
+        if (opts && opts.botToken) event.botToken = '' + opts.botToken;
+        return { event, held: isHeld(c) };
       });
     },
 
