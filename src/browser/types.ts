@@ -159,6 +159,12 @@ export interface RegalOptions {
   onError?: (error: RegalError) => void;
   /** IndexedDB database name; change it to run two independent clients on one origin. */
   storageName?: string;
+  /**
+   * The visitor cookie, which makes the subdomains of a site one visitor: `'auto'` (default)
+   * keeps it on the registrable domain (`example.com` for `www.example.com`), or give the
+   * domain, or `false` for one visitor per origin and no cookie.
+   */
+  cookieDomain?: string | false;
 }
 
 /** The user as the library knows them. */

@@ -13,6 +13,7 @@ import { abuseMetric, createAbuseGuard, type AbuseGuard, type Screening } from '
 import type { LimitRefusal } from './limits/client-limits';
 import { createMemoryLimitState } from './limits/memory-limit-state';
 import { createMemoryTokenLedger } from './bot-verification/memory-token-ledger';
+import { renewVisitorCookie } from './receive/visitor-cookie';
 
 /**
  * Where `toNodeHandler` finds the body limit of a relay handler, to stop reading a body
@@ -51,7 +52,16 @@ export function createRelay(options: RelayOptions): RelayHandler {
       }
     },
   });
-  const handler: RelayHandler = (request, info) => handle(config, engine, guard, request, info);
+  const handler: RelayHandler = async (request, info) => {
+    const response = await handle(config, engine, guard, request, info);
+    try {
+      const cookie = config.visitorCookie && request.method === 'POST' && renewVisitorCookie(config.visitorCookie, request);
+      if (cookie) response.headers.append('set-cookie', cookie);
+    } catch {
+      // A response whose headers cannot change: answered without the renewal.
+    }
+    return response;
+  };
   const limits: RelayLimits = { maxBodyBytes: config.maxBodyBytes };
   Object.defineProperty(handler, RELAY_LIMITS, { value: limits });
   return handler;

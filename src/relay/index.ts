@@ -41,3 +41,4 @@ export { RELAY_COUNTERS, type RelayCounterName, type RelayMetrics, type RelayObs
 export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 export type { RelayErrorCode } from './receive/respond';
 export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';
+export type { VisitorCookieOptions } from './receive/visitor-cookie';

@@ -6,6 +6,7 @@ import { toOriginAllowList, type OriginAllowList } from './receive/origin';
 import type { DedupeStore, ForwardErrorInfo, RelayOptions } from './types';
 import { resolveBotVerification, type BotVerificationConfig } from './bot-verification/bot-verification-options';
 import { resolveClientLimits, type ClientLimits } from './limits/client-limit-options';
+import { resolveVisitorCookie, type VisitorCookieConfig } from './receive/visitor-cookie';
 
 export const DEFAULT_UPSTREAM = 'https://events.regalvoice.com/events';
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
@@ -34,6 +35,7 @@ export interface RelayConfig {
   onForwardError: ((info: ForwardErrorInfo) => void) | undefined;
   limits: ClientLimits;
   botVerification: BotVerificationConfig | undefined;
+  visitorCookie: VisitorCookieConfig | undefined;
 }
 
 /**
@@ -76,6 +78,7 @@ export function resolveOptions(options: RelayOptions): RelayConfig {
     onForwardError: options.onForwardError,
     limits: resolveClientLimits(options.limits),
     botVerification: resolveBotVerification(options.botVerification, options.fetch),
+    visitorCookie: resolveVisitorCookie(options.visitorCookie),
   };
 }
 

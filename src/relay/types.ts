@@ -6,6 +6,8 @@ import type { ClientLimitOptions } from './limits/client-limit-options';
  * the tests and a site owner's own glue code can depend on the shape alone.
  */
 
+import type { VisitorCookieOptions } from './receive/visitor-cookie';
+
 /**
  * Remembers which messageIds were forwarded (upstream answered 200), so that a retried
  * batch never creates a second event at Regal. Replace the in-memory default with a shared
@@ -138,4 +140,11 @@ export interface RelayOptions {
    * verifier of your own `{ verify(token, ip) }`. Off by default.
    */
   botVerification?: BotVerificationOptions;
+  /**
+   * Renew the browser SDK's visitor cookie in every answer to a POST (`Set-Cookie`, one
+   * year), so that Safari's 7-day cap on cookies written by scripts does not forget a
+   * returning visitor. `domain`: where the SDK keeps it (its `cookieDomain`), e.g.
+   * `example.com`. Default: off.
+   */
+  visitorCookie?: VisitorCookieOptions;
 }

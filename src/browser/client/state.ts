@@ -48,6 +48,10 @@ export interface ClientState {
   /** JSON length of the stamp, for sizing events without serialising them. */
   _stampBytes: number;
   _contactable: boolean;
+  /** Keeps the visitor cookie in step (identity/sync-cookie.ts); unset with cookieDomain false. */
+  _share: ((c: ClientState) => void) | undefined;
+  /** The visitor cookie's domain; '' when there is none (one visitor per origin). */
+  _cookieAt: string | undefined;
 
   // hold/hold.ts
   _syncSoon: ReturnType<typeof setTimeout> | undefined;
