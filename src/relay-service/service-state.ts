@@ -1,8 +1,9 @@
 /**
- * The state the relay instances share: Redis when REGAL_REDIS_URL is set, else this
- * process's memory (one instance only).
+ * The state the relay instances share: Redis when REGAL_REDIS_URL is set (any number of
+ * instances: one dedupe, one rate schedule for the account), else this process's memory
+ * (one instance only).
  */
-import type { RelayOptions } from '../relay/index';
+import { createMemoryState, createRedisState, type RelayOptions } from '../relay/index';
 import type { Logger } from './json-logger';
 
 export interface ServiceState {
@@ -14,8 +15,13 @@ export interface ServiceState {
 }
 
 export function createServiceState(redisUrl: string | undefined, _log: Logger): ServiceState {
-  if (redisUrl !== undefined) {
-    throw new Error('REGAL_REDIS_URL is set, but this version of the relay cannot share its state in Redis yet: unset it to run one instance with its state in memory');
-  }
-  return { kind: 'memory', relayOptions: {}, ping: async () => true, close: async () => {} };
+  const state = redisUrl === undefined ? createMemoryState() : createRedisState({ url: redisUrl });
+  return {
+    kind: redisUrl === undefined ? 'memory' : 'redis',
+    relayOptions: { state },
+    ping: () => state.ping(),
+    close: async () => {
+      await (state as { close?: () => Promise<void> }).close?.();
+    },
+  };
 }

@@ -3,21 +3,17 @@
  * store monitor, the HTTP server listening, and the forward-error log lines.
  */
 import type { AddressInfo } from 'node:net';
-import { createRelay, toNodeHandler, type ForwardErrorInfo } from '../relay/index';
+import { createRelay, RELAY_COUNTERS, toNodeHandler, type ForwardErrorInfo } from '../relay/index';
 import type { ServiceConfig } from './env-config';
 import { createServiceServer, type ServiceServer } from './http-server';
 import { errorMessage, type LogFields, type Logger } from './json-logger';
-import { countAnswers } from './count-answers';
 import { createMetricsRegistry, renderGauges } from './metrics-registry';
 import { createServiceState, type ServiceState } from './service-state';
 import { createStoreMonitor } from './store-monitor';
 
 /** The counters the service feeds: what it answered, and what the relay reports as failures. */
 const SERVICE_COUNTERS = [
-  { name: 'events_accepted' },
-  { name: 'events_rejected' },
-  { name: 'events_retry' },
-  { name: 'upstream_429_pauses' },
+  ...RELAY_COUNTERS.map((name) => ({ name, labelled: ['upstream_requests', 'limit_429s', 'events_held_back', 'bot_verifications'].includes(name) })),
   { name: 'forward_errors', labelled: true },
 ];
 
@@ -41,15 +37,15 @@ export async function startService(config: ServiceConfig, log: Logger, version: 
     trustProxy: config.trustProxy,
     rateLimitPerSecond: config.rateLimitPerSecond,
     ...state.relayOptions,
+    metrics,
     onForwardError: (info) => {
       logForwardError(log, info);
       metrics.inc('forward_errors', 1, { status: info.status ?? 'none' });
-      if (info.status === 429) metrics.inc('upstream_429_pauses');
     },
   });
   const monitor = createStoreMonitor(state, log);
   const service = createServiceServer({
-    relay: toNodeHandler(countAnswers(relay, metrics)),
+    relay: toNodeHandler(relay),
     storeReachable: monitor.check,
     metrics: () => metrics.render(renderGauges({ storeUp: monitor.up(), batchesInFlight: service.inFlight(), draining: service.draining(), startedAtMs })),
   });
