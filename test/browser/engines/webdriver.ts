@@ -22,7 +22,7 @@ export class WebDriverError extends Error {
 }
 
 /** An element reference as the protocol passes it. */
-const ELEMENT = 'element-6066-11e4-a52e-4f735466cecc';
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 export type ElementRef = { [ELEMENT]: string };
 
 export interface Session {
