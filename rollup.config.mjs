@@ -13,6 +13,7 @@ import { readFileSync, rmSync } from 'node:fs';
 //                                   inlined, for <script type="module"> without a bundler
 //                                   (the demo SPA uses it)
 //   dist/snippet.min.js             the pre-load snippet (src/browser/snippet/snippet.js), minified
+//   dist/regal-relay.js             the `regal-relay` bin (src/relay-service/), importing ./relay.js
 //   demo/dist/server.js             the demo server (reference ingest + relay + pages)
 //
 // Declarations (.d.ts and .d.cts) are written after rollup by scripts/build-types.mjs.
@@ -89,6 +90,22 @@ const snippet = {
   output: { file: 'dist/snippet.min.js', format: 'es', plugins: [minify({ ecma: 5, module: false, format: { comments: false } })] },
 };
 
+/** The `regal-relay` bin: the service around the relay, which it imports from ./relay.js
+ * (the library build) rather than carrying a second copy. */
+const relayService = {
+  input: 'src/relay-service/main.ts',
+  external: (id) => /[/\\]relay[/\\]index(\.ts)?$/.test(id) || isExternalForNpm(id),
+  output: {
+    file: 'dist/regal-relay.js',
+    format: 'es',
+    sourcemap: true,
+    banner: `#!/usr/bin/env node\n${banner}`,
+    intro: `const __VERSION__ = ${JSON.stringify(pkg.version)};`,
+    paths: (id) => (/[/\\]relay[/\\]index(\.ts)?$/.test(id) ? './relay.js' : id),
+  },
+  plugins: [ts()],
+};
+
 const demoServer = {
   input: 'demo/server/main.ts',
   output: { file: 'demo/dist/server.js', format: 'es', sourcemap: true },
@@ -96,4 +113,4 @@ const demoServer = {
   plugins: [nodeResolve({ preferBuiltins: true }), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false, include: ['src/**/*.ts', 'demo/server/**/*.ts'] })],
 };
 
-export default [library, scriptTag, esmBrowser, snippet, demoServer];
+export default [library, scriptTag, esmBrowser, snippet, relayService, demoServer];

@@ -112,7 +112,7 @@ for (const entry of config.entries) {
       .map(([kind, limit]) => `${kind} <= ${limit}`)
       .join(', '),
     Object.keys(budget).length ? (over.length ? 'OVER' : 'ok') : '',
-    // A target is where the budget is headed (the issue's figure); missing it is reported, not fatal.
+    // A target is where the budget is headed (the size the project aims for); missing it is reported, not fatal.
     Object.entries(entry.target || {})
       .map(([kind, limit]) => `${kind} <= ${limit} ${size[kind] <= limit ? 'met' : `missed by ${size[kind] - limit}`}`)
       .join(', '),

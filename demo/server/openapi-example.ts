@@ -1,6 +1,6 @@
 /**
  * The `leadFormSubmitted` example of regal-events-openapi.yaml, copied so the server can
- * print a ready-to-paste curl without reading YAML at run time. test/unit/schema.test.ts
+ * print a ready-to-paste curl without reading YAML at run time. test/unit/wire/schema.test.ts
  * checks it is still equal to the OpenAPI's.
  */
 import type { CustomEvent } from '../../src/wire/schema';

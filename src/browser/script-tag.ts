@@ -9,7 +9,7 @@
  *    how (a `regal.load(options)` call, or options on the tag). Until then, calls queue up.
  * 4. Replays the queued calls in order, each with the time and page it was made on, so a
  *    replayed `page()` describes the page it was called on, not the one loaded by then.
- * 5. Binds forms marked `data-regal-form`, now and when added later (see forms.ts).
+ * 5. Binds forms marked `data-regal-form`, now and when added later (see forms/).
  *
  * Script tag options (each is the RegalOptions field of the same name):
  *
@@ -35,6 +35,7 @@ import { createRegal, trackForm, watchDeclarativeForms } from './index';
 import { capturePage } from './events/page-context';
 import type { CallResult, RegalClient, RegalOptions, Stats, UserInfo } from './types';
 import type { CallMoment, ClientInternals } from './client/client';
+import { noDrops } from './client/outcomes';
 
 /** One call as the snippet records it. */
 type RecordedCall = [method: string, args: unknown[], made?: CallMoment];
@@ -46,7 +47,7 @@ type TrackFormOptions = Parameters<typeof trackForm>[2];
 export interface RegalGlobal extends Omit<RegalClient, 'ready' | 'destroy'> {
   /** Resolves (and calls `callback`) once the client is loaded and its storage is ready. */
   ready(callback?: () => void): Promise<void>;
-  /** Track a lead form (see forms.ts): the form element or a CSS selector. */
+  /** Track a lead form (see forms/): the form element or a CSS selector. */
   trackForm(form: TrackFormTarget, options?: TrackFormOptions): void;
   /** Start the client. Options given to the script tag are the defaults. Once only. */
   load(options?: RegalOptions): void;
@@ -67,14 +68,14 @@ function readScriptOptions(dataset: DOMStringMap): RegalOptions {
     if (STRING_OPTIONS.includes(name)) options[key] = value;
     else if (NUMBER_OPTIONS.includes(name)) {
       if (value.trim() && isFinite(+value)) options[key] = +value;
-    } else if (FLAG_OPTIONS.includes(name)) options[key] = value != 'false';
+    } else if (FLAG_OPTIONS.includes(name)) options[key] = value !== 'false';
   }
   return options;
 }
 
 /** Runs one call on the client. `made` is the moment of a call recorded before load. */
 function invoke(client: RegalClient & Partial<ClientInternals>, method: string, args: any[], made?: CallMoment): any {
-  if (method == 'trackForm') return trackForm(client, args[0], args[1]);
+  if (method === 'trackForm') return trackForm(client, args[0], args[1]);
   const run = () => (client as any)[method](...args);
   return made && client._replay ? client._replay(made, run) : run();
 }
@@ -136,7 +137,7 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
             .then(() => {
               // The page's own callback: what it throws is not ours to reject with.
               try {
-                if (typeof callback == 'function') callback();
+                if (typeof callback === 'function') callback();
               } catch {}
             }),
         ),
@@ -162,7 +163,7 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
         held: 0,
         queued: 0,
         delivered: 0,
-        dropped: { invalid: 0, overflow: 0, expired: 0, rejected: 0, reset: 0, 'opted-out': 0 },
+        dropped: noDrops(),
         storage: 'none',
       }),
     ),
@@ -191,8 +192,8 @@ function createGlobal(scriptOptions: RegalOptions): [RegalGlobal, (call: Recorde
 
   /** Takes one call recorded by the snippet. */
   const replay = ([method, args, made]: RecordedCall) => {
-    if (method == 'ready' || method == 'on') (api as any)[method](...args);
-    else if (method != 'user' && method != 'stats') enqueue(method, args, made);
+    if (method === 'ready' || method === 'on') (api as any)[method](...args);
+    else if (method !== 'user' && method !== 'stats') enqueue(method, args, made);
   };
 
   return [api, replay];
@@ -212,7 +213,7 @@ try {
     const loads: RegalOptions[] = [];
     for (const recorded of stub || []) {
       if (!Array.isArray(recorded)) continue;
-      if (recorded[0] == 'load') loads.push(recorded[1][0] as RegalOptions);
+      if (recorded[0] === 'load') loads.push(recorded[1][0] as RegalOptions);
       else replay(recorded);
     }
     w.regal = api;

@@ -1,5 +1,5 @@
 /**
- * The public types of regal-browser. The implementation lives in `client.ts`; these are
+ * The public types of regal-browser. The implementation lives in `client/`; these are
  * kept apart so that the entry points, forms and tests can depend on the shape alone.
  */
 import type { ContactTraits, CustomEvent, EmailTrait, PhoneTrait } from '../wire/schema';

@@ -1,13 +1,13 @@
 import { RelayBatchSchema, type RelayResult } from '../wire/schema';
-import { clientIp } from './client-ip';
+import { clientIp } from './receive/client-ip';
 import { createEngine, type Engine } from './engine';
-import { forwardBatch } from './forward-batch';
+import { forwardBatch } from './forward/forward-batch';
 import { resolveOptions, type RelayConfig } from './options';
-import { corsHeaders, isOriginAllowed, PREFLIGHT_HEADERS } from './origin';
-import { OUT_OF_TIME } from './outcome';
-import { formatIssues, prepareBatch, type PreparedBatch } from './prepare-batch';
-import { readBodyText, TOO_LARGE } from './read-body';
-import { errorResponse, jsonResponse } from './respond';
+import { corsHeaders, isOriginAllowed, PREFLIGHT_HEADERS } from './receive/origin';
+import { OUT_OF_TIME } from './forward/outcome';
+import { formatIssues, prepareBatch, type PreparedBatch } from './receive/prepare-batch';
+import { readBodyText, TOO_LARGE } from './receive/read-body';
+import { errorResponse, jsonResponse } from './receive/respond';
 import type { RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 
 /**

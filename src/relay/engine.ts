@@ -1,10 +1,10 @@
-import { createPacer, type Pacer } from './pacer';
-import { createSlots, type Slots } from './slots';
-import { createTimeouts, type Timeouts } from './timeouts';
-import { fetchTransport, type Transport } from './transport';
-import { nodeTransport } from './node-transport';
+import { createPacer, type Pacer } from './upstream/pacer';
+import { createSlots, type Slots } from './forward/slots';
+import { createTimeouts, type Timeouts } from './upstream/timeouts';
+import { fetchTransport, type Transport } from './upstream/transport';
+import { nodeTransport } from './upstream/node-transport';
 import type { RelayConfig } from './options';
-import type { Outcome } from './outcome';
+import type { Outcome } from './forward/outcome';
 import type { DedupeStore, ForwardErrorInfo } from './types';
 
 /**

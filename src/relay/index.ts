@@ -32,8 +32,8 @@
  * export const POST = (request: Request) => relay(request)
  */
 export { createRelay } from './create-relay';
-export { toNodeHandler, type NodeHandler, type NodeRequest } from './node-adapter';
-export { createMemoryDedupeStore, type MemoryDedupeStoreOptions } from './dedupe-store';
+export { toNodeHandler, type NodeHandler, type NodeRequest } from './receive/node-adapter';
+export { createMemoryDedupeStore, type MemoryDedupeStoreOptions } from './forward/dedupe-store';
 export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
-export type { RelayErrorCode } from './respond';
+export type { RelayErrorCode } from './receive/respond';
 export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';

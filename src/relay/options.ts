@@ -1,6 +1,6 @@
-import { createMemoryDedupeStore } from './dedupe-store';
-import { sleep as realSleep } from './backoff';
-import { toOriginAllowList, type OriginAllowList } from './origin';
+import { createMemoryDedupeStore } from './forward/dedupe-store';
+import { sleep as realSleep } from './lib/sleep';
+import { toOriginAllowList, type OriginAllowList } from './receive/origin';
 import type { DedupeStore, ForwardErrorInfo, RelayOptions } from './types';
 
 export const DEFAULT_UPSTREAM = 'https://events.regalvoice.com/events';

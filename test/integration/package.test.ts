@@ -4,7 +4,7 @@
  * declarations with TypeScript's node16 resolution (import and require). Runs on dist/:
  * `npm test` builds first.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,6 +65,7 @@ describe('the published package', () => {
       'dist/regal.min.js',
       'dist/regal.esm.browser.js',
       'dist/snippet.min.js',
+      'dist/regal-relay.js',
       'src/browser/snippet/snippet.js',
     ]) {
       expect(files, file).toContain(file);
@@ -95,6 +96,30 @@ describe('the published package', () => {
        console.log(JSON.stringify([typeof createRegal, typeof createRelay, CustomEventSchema.safeParse({ traits: {} }).success]));`,
     ]);
     expect(JSON.parse(out)).toEqual(['function', 'function', true]);
+  }, TIMEOUT);
+
+  it('installs the regal-relay bin: npx regal-relay refuses to start without a key, and serves with one', async () => {
+    // npx finds node_modules/.bin/regal-relay; the link itself (shebang, executable bit) is
+    // run directly the second time, so that SIGTERM reaches the service and not npx.
+    const run = (command: string[], env: Record<string, string>) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(command[0], command.slice(1), { cwd: project, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => {
+          stdout += chunk;
+          // Started: stop it the way an orchestrator does.
+          if (stdout.includes('"event":"start"')) child.kill('SIGTERM');
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+    const refused = await run(['npx', '--no-install', 'regal-relay'], {});
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('REGAL_API_KEY is required');
+    const served = await run([join(project, 'node_modules/.bin/regal-relay')], { REGAL_API_KEY: 'package-test-key', PORT: '0', HOST: '127.0.0.1' });
+    expect(served.stdout).toMatch(/"event":"start".*\n.*"event":"stopping".*\n.*"event":"stop"/);
+    expect(served.code).toBe(0);
   }, TIMEOUT);
 
   it('type-checks a consumer with a typed event map, from ESM and from CJS (node16 resolution)', async () => {

@@ -216,9 +216,10 @@ describe('rate limit', () => {
   }
 
   it('holds a burst of 900 requests to the limit: some 429s, accepted within the bucket', async () => {
-    // 150/s rather than Regal's 300: this machine (two cores, shared with other suites)
-    // cannot always send faster than 300/s, and without going over there is no 429 to see.
-    const limit = 150;
+    // 50/s rather than Regal's 300: a two-core machine shared with other suites cannot
+    // always send faster than 300/s (measured: 900 requests took 5.5 s under load, 163/s),
+    // and without going over there is no 429 to see.
+    const limit = 50;
     const limited = await start({ rateLimitPerSecond: limit });
     extraServers.push(limited);
     const result = await burst(limited, 900);

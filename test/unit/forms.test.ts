@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { trackForm, watchDeclarativeForms, type FormClient, type TrackFormOptions } from '../../src/browser/forms/forms';
 
 const NOW = new Date('2026-03-04T05:06:07.000Z');
-const at = { timestamp: NOW.toISOString(), source: 'http://localhost:3000/quote?ref=nav' };
+// What every consent record carries besides `subscribed` and `text`.
+const at = { timestamp: NOW.toISOString(), source: 'http://localhost:3000/quote?ref=nav', userAgent: navigator.userAgent };
 const env = { now: () => NOW };
 
 /** A FormClient that records every call, in order. */
@@ -317,11 +318,27 @@ describe('trackForm', () => {
     const html = `<form id="quote"><input name="name" value="Jo Doe"><input name="email" value="jo@example.com">
       <input type="tel" name="phone" value="555-0100"><button>Send</button></form>`;
 
-    test('sends nothing at all and reports the error with the value', () => {
+    test('never costs the lead: with a valid email, the lead goes without the phone, and the phone is reported with its value', () => {
       const { client } = capture(html);
-      expect(client.calls.filter((c) => c[0] != 'error')).toEqual([]);
+      expect(client.calls.filter((c) => c[0] != 'error')).toEqual([
+        ['identify', { firstName: 'Jo', lastName: 'Doe', emails: [{ emailAddress: 'jo@example.com', isPrimary: true }] }],
+        ['track', 'Form Submitted', { formId: 'quote', pagePath: '/quote' }],
+        ['flush', { keepalive: true }],
+      ]);
       expect(callsOf(client, 'error')).toEqual([['error', 'invalid_phone', expect.stringContaining('phone number'), '555-0100']]);
       expect(callsOf(client, 'error')[0][2]).toContain('US');
+      expect(callsOf(client, 'error')[0][2]).toContain('left out; sent with the email');
+    });
+
+    test('with no other way to reach the visitor, sends nothing at all and reports it', () => {
+      const { client } = capture(`<form><input name="name" value="Jo Doe"><input type="tel" name="phone" value="555-0100"></form>`);
+      expect(client.calls.filter((c) => c[0] != 'error')).toEqual([]);
+      expect(callsOf(client, 'error')).toEqual([['error', 'invalid_phone', expect.stringContaining('not sent'), '555-0100']]);
+    });
+
+    test('with blockInvalid, the blocked submit sends nothing (the corrected one will)', () => {
+      const { client } = capture(html, { blockInvalid: true });
+      expect(client.calls.map((c) => c[0])).toEqual(['error']);
     });
 
     test('is read with the client defaultCountry', () => {
@@ -381,9 +398,19 @@ describe('trackForm', () => {
     });
   });
 
-  test('an invalid email also sends nothing and is reported', () => {
+  test('an invalid email is reported and left out; the lead goes with the phone', () => {
     const { client } = capture(`<form><input name="email" value="jo@example"><input name="phone" value="5551234567"></form>`);
-    expect(client.calls).toEqual([['error', 'invalid_email', expect.stringContaining('email address'), 'jo@example']]);
+    expect(client.calls).toEqual([
+      ['error', 'invalid_email', expect.stringContaining('email address'), 'jo@example'],
+      ['identify', { phones: [{ phoneNumber: '+15551234567', isPrimary: true }] }],
+      ['track', 'Form Submitted', { pagePath: '/quote' }],
+      ['flush', { keepalive: true }],
+    ]);
+  });
+
+  test('an invalid email alone sends nothing', () => {
+    const { client } = capture(`<form><input name="email" value="jo@example"></form>`);
+    expect(client.calls).toEqual([['error', 'invalid_email', expect.stringContaining('not sent'), 'jo@example']]);
   });
 
   test('captures a script submit via requestSubmit()', () => {

@@ -1,7 +1,44 @@
-import { vi } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import type { RelayResult } from '../../src/wire/schema';
 import type { CallResult, RegalClient, RegalOptions } from '../../src/browser/types';
+import { createRegal } from '../../src/browser/client/client';
 import { trackForm } from '../../src/browser/forms/forms';
+
+/** After each test of the file: real timers, the real globals and spies, an empty page. */
+export function restoreAfterEach(): void {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+    document.body.innerHTML = '';
+  });
+}
+
+/**
+ * `make(options)` for one test file: a client of the relay at '/regal' with no timed flushes
+ * and no attribution (each test flushes when it wants to). After each test every client made
+ * is destroyed, then timers, globals, spies and the page are put back.
+ */
+export function clientsPerTest(): (options?: RegalOptions) => RegalClient {
+  let clients: RegalClient[] = [];
+  // Registered first, so it runs last: the clients are destroyed with the globals they saw.
+  restoreAfterEach();
+  afterEach(() => {
+    clients.forEach((c) => c.destroy());
+    clients = [];
+  });
+  return (options = {}) => {
+    const c = createRegal({ endpoint: '/regal', flushIntervalMs: 0, captureAttribution: false, ...options });
+    clients.push(c);
+    return c;
+  };
+}
+
+/** An event's name as the tests list them: an identify has none. */
+export const eventName = (e: any): string => e.name ?? 'identify';
+
+/** Resolves to the promise's value, or 'pending' if it has not settled within `ms`. */
+export const within = <T,>(p: Promise<T>, ms = 200) => Promise.race([p, tick(ms).then(() => 'pending' as const)]);
 
 export interface Sent {
   url: string;

@@ -22,14 +22,14 @@ export interface CallForm {
  */
 export function callForm(args: unknown[], maxNames: number, numericName = false): CallForm {
   let n = 0;
-  while (n < maxNames && n < args.length && (args[n] == null || typeof args[n] == 'string' || (numericName && typeof args[n] == 'number'))) n++;
+  while (n < maxNames && n < args.length && (args[n] == null || typeof args[n] === 'string' || (numericName && typeof args[n] === 'number'))) n++;
   const rest = args.slice(n);
-  const values = rest.filter((a) => typeof a != 'function');
+  const values = rest.filter((a) => typeof a !== 'function');
   const options = values[1];
   return {
     names: args.slice(0, n),
     data: values[0],
-    options: options && typeof options == 'object' ? (options as CallOptions) : undefined,
-    callback: rest.find((a) => typeof a == 'function') as Callback | undefined,
+    options: options && typeof options === 'object' ? (options as CallOptions) : undefined,
+    callback: rest.find((a) => typeof a === 'function') as Callback | undefined,
   };
 }

@@ -5,11 +5,11 @@ export const REGAL_EVENTS_URL = 'https://events.regalvoice.com/events';
 
 /** The defaults, in one place; documented in the README's options table. */
 export function resolveOptions(options: RegalOptions) {
-  const mode = options.mode == 'direct' ? 'direct' : 'relay';
+  const mode = options.mode === 'direct' ? 'direct' : 'relay';
   return {
     ...options,
     mode,
-    endpoint: options.endpoint || (mode == 'direct' ? REGAL_EVENTS_URL : '/regal'),
+    endpoint: options.endpoint || (mode === 'direct' ? REGAL_EVENTS_URL : '/regal'),
     apiKey: options.apiKey || '',
     eventSource: options.eventSource || 'Website',
     defaultCountry: (options.defaultCountry || 'US').toUpperCase(),
@@ -18,7 +18,7 @@ export function resolveOptions(options: RegalOptions) {
     maxBytes: options.maxBytes || 2_000_000,
     maxAgeMs: options.maxAgeMs || 7 * 24 * 3600_000,
     // 100 events of ~300 bytes: 1,000 events in 10 requests, each well under the relay's limits.
-    batchSize: mode == 'direct' ? 1 : options.batchSize || 100,
+    batchSize: mode === 'direct' ? 1 : options.batchSize || 100,
     batchBytes: options.batchBytes || 256_000,
     flushIntervalMs: options.flushIntervalMs ?? 250,
     storageName: options.storageName || 'regal-browser',

@@ -11,9 +11,9 @@
  */
 import type { Queue, QueuedRecord } from '../queue/queue';
 import type { KeyValueStore } from '../queue/store';
-import { backoffDelay } from './backoff';
+import { retryDelay } from './retry-delay';
 import { nextBatch, visitorOf, type BatchLimits } from './batch';
-import { classifyStatus } from './classify';
+import { deliveryVerdict } from './verdict';
 import { isOnline } from './lifecycle';
 import { withTabLock } from './tab-lock';
 import type { SendOutcome, Transport } from './transport';
@@ -103,7 +103,7 @@ export function createFlusher(d: FlusherDeps): Flusher {
     failures++;
     batchEvents = Math.ceil(batchEvents / 2);
     networkFailures = status ? 0 : networkFailures + 1;
-    const wait = Math.max(retryAfterMs || 0, backoffDelay(failures, d.random, networkFailures));
+    const wait = Math.max(retryAfterMs || 0, retryDelay(failures, d.random, networkFailures));
     pauseUntil = Math.max(pauseUntil, now() + wait);
     store.setMany([[PAUSE_KEY, pauseUntil]]).catch(() => {});
     d.failed(status, count);
@@ -112,7 +112,7 @@ export function createFlusher(d: FlusherDeps): Flusher {
   const settle = (batch: QueuedRecord[], { status, retryAfterMs, result }: SendOutcome) => {
     // 413: the request was too large, not its events; only a single event is refused for good.
     if (status == 413 && batch.length > 1) return void (batchEvents = largest = Math.min(largest, Math.ceil(batch.length / 2)));
-    const verdict = classifyStatus(status);
+    const verdict = deliveryVerdict(status);
     if (verdict == 'retry') return pause(status, batch.length, retryAfterMs);
     if (verdict == 'drop') return queue.remove(batch), d.rejected(batch, status, `HTTP ${status}`);
     failures = networkFailures = 0;

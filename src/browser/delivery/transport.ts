@@ -8,7 +8,7 @@
  */
 import type { RelayResult } from '../../wire/schema';
 import type { OutgoingEvent } from '../events/event-builders';
-import { parseRetryAfter } from './backoff';
+import { parseRetryAfter } from '../../wire/retry-timing';
 
 export interface SendOutcome {
   /** HTTP status; 0 when there was no answer (offline, blocked, CORS, aborted). */

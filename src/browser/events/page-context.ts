@@ -2,8 +2,8 @@ import type { PageContext } from '../types';
 
 /** The page as it is right now. Empty strings outside a browser (SSR, workers, tests). */
 export function capturePage(): PageContext {
-  const loc = typeof location != 'undefined' ? location : undefined;
-  const doc = typeof document != 'undefined' ? document : undefined;
+  const loc = typeof location !== 'undefined' ? location : undefined;
+  const doc = typeof document !== 'undefined' ? document : undefined;
   return {
     url: loc ? loc.href : '',
     path: loc ? loc.pathname : '',

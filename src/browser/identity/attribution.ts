@@ -59,7 +59,7 @@ export function parseAttribution(url: string, referrer: string, landingPage: str
     if (value && !params[name] && PARAMS.test(name)) params[name] = value;
   });
   const ref = site(referrer);
-  return { params, landingPage, referrer: ref && ref != site(url) ? referrer : '', timestamp: now };
+  return { params, landingPage, referrer: ref && ref !== site(url) ? referrer : '', timestamp: now };
 }
 
 /**

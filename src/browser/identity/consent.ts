@@ -20,9 +20,9 @@ export function stampOptIn(
   optIn: boolean | Partial<OptInState & { text?: string }> | undefined,
   at: { timestamp: string; source: string },
 ): OptInState | undefined {
-  if (typeof optIn == 'boolean') optIn = { subscribed: optIn };
+  if (typeof optIn === 'boolean') optIn = { subscribed: optIn };
   // Regal's OptInState: `subscribed` a boolean, `timestamp` and `source` strings.
-  if (!optIn || typeof optIn != 'object' || typeof optIn.subscribed != 'boolean') return undefined;
-  const str = (v: unknown, fallback: string) => (typeof v == 'string' && v ? v : fallback);
+  if (!optIn || typeof optIn !== 'object' || typeof optIn.subscribed !== 'boolean') return undefined;
+  const str = (v: unknown, fallback: string) => (typeof v === 'string' && v ? v : fallback);
   return { ...optIn, timestamp: str(optIn.timestamp, at.timestamp), source: str(optIn.source, at.source) };
 }

@@ -11,6 +11,6 @@
  * normalizeEmail('jane@localhost')          // null: no dot in the domain
  */
 export function normalizeEmail(input: string): string | null {
-  const s = typeof input == 'string' ? input.trim() : '';
+  const s = typeof input === 'string' ? input.trim() : '';
   return s.length <= 254 && /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(s) ? s.replace(/@.+/, (domain) => domain.toLowerCase()) : null;
 }

@@ -1,5 +1,6 @@
 /**
- * Who the visitor is: the pure rules for traits. Storage of the identity is the client's.
+ * Who the visitor is: the pure rules for traits. The tab's copy of the identity is
+ * identity-state.ts's, the stored one identity-store.ts's.
  *
  * Regal resolves a contact by primary phone > other phone > primary email > other email >
  * userId, and a contact exists only once it has a phone or an email; so the identifying
@@ -10,6 +11,8 @@ import type { ErrorCode, IdentifyTraits, RegalError } from '../types';
 import { normalizePhone } from './phone';
 import { normalizeEmail } from './email';
 import { stampOptIn } from './consent';
+import { splitName } from './split-name';
+import { checkLeadTokens } from './lead-tokens';
 import { regalError } from '../errors';
 import { toJsonSafe } from '../lib/json-safe';
 
@@ -44,7 +47,7 @@ const CHANNELS: ReadonlyArray<readonly [List, 'phone' | 'email', Key, readonly s
 ];
 
 // The helpers below index traits by a channel's list and key names; `any` there keeps the
-// table-driven code (one loop for phones and emails, issue 5's size budget) free of casts.
+// table-driven code (one loop for phones and emails, the smallest form in the bundle) free of casts.
 type AnyTraits = Record<string, any>;
 
 /** The entry flagged primary, else the first. */
@@ -77,44 +80,42 @@ export function normalizeTraits(input: IdentifyTraits, ctx: TraitContext): { tra
     for (const optIn of optIns) if (input[shorthand] != null && optIn in rest) (shorthandOptIns[optIn] = rest[optIn]), delete rest[optIn];
   // `rest` is a fresh plain object (phones and emails taken out above).
   const traits: AnyTraits = toJsonSafe(rest).value;
+  // Lead-certificate tokens of the wrong shape are left out, never sent.
+  checkLeadTokens(traits, errors);
   // The names and the address are strings on the wire: numbers (a zipcode) become strings,
   // anything else is left out (and reported unless it was null), never sent.
   const strings = (where: AnyTraits, keys: string[], path = '') => {
     for (const key of keys) {
       const value = where[key];
-      if (typeof value == 'number') where[key] = '' + value;
-      else if (value != null && typeof value != 'string') errors.push(regalError('invalid_traits', path + key + ' must be a string', value));
-      if (typeof where[key] != 'string') delete where[key];
+      if (typeof value === 'number') where[key] = '' + value;
+      else if (value != null && typeof value !== 'string') errors.push(regalError('invalid_traits', path + key + ' must be a string', value));
+      if (typeof where[key] !== 'string') delete where[key];
     }
   };
   strings(traits, ['firstName', 'lastName']);
   const address = traits.address;
-  if (address && typeof address == 'object' && !Array.isArray(address)) strings(address, ['street', 'city', 'state', 'zipcode', 'country'], 'address.');
+  if (address && typeof address === 'object' && !Array.isArray(address)) strings(address, ['street', 'city', 'state', 'zipcode', 'country'], 'address.');
   else if (address !== undefined) {
     if (address !== null) errors.push(regalError('invalid_traits', 'address must be an object', address));
     delete traits.address;
   }
-  const full = typeof name == 'string' && name.trim();
-  if (full && !traits.firstName && !traits.lastName) {
-    const [first, ...others] = full.split(/\s+/);
-    traits.firstName = first;
-    if (others.length) traits.lastName = others.join(' ');
-  }
+  const full = typeof name === 'string' && name.trim();
+  if (full && !traits.firstName && !traits.lastName) Object.assign(traits, splitName(full));
   for (const [list, shorthand, key, optIns, code, normalize] of CHANNELS) {
     const given: AnyTraits[] = Array.isArray(input[list]) ? (input[list] as []).slice() : [];
     if (input[shorthand] != null) given.push({ ...shorthandOptIns, [key]: input[shorthand], isPrimary: !given.some((x) => x && x.isPrimary) });
     const out: Keyed[] = [];
     for (const x of given) {
       const raw = x && x[key];
-      const value = (typeof raw == 'string' || typeof raw == 'number') && normalize(String(raw), ctx.defaultCountry);
+      const value = (typeof raw === 'string' || typeof raw === 'number') && normalize(String(raw), ctx.defaultCountry);
       if (!value) {
         // The value is in `error.value`, never in the message: messages end up in logs.
-        errors.push(regalError(code, `Invalid ${shorthand}, left out${list == 'phones' ? ` (expected E.164 or a ${ctx.defaultCountry} number)` : ''}`, raw));
+        errors.push(regalError(code, `Invalid ${shorthand}, left out${list === 'phones' ? ` (expected E.164 or a ${ctx.defaultCountry} number)` : ''}`, raw));
         continue;
       }
       const item: AnyTraits = { [key]: value };
       if (x.isPrimary != null) item.isPrimary = !!x.isPrimary;
-      if (typeof x.label == 'string') item.label = x.label;
+      if (typeof x.label === 'string') item.label = x.label;
       for (const optIn of optIns) {
         const stamped = stampOptIn(x[optIn], ctx);
         if (stamped) item[optIn] = stamped;

@@ -42,7 +42,7 @@ const COUNTRIES =
  * normalizePhone('1-800-FLOWERS')          // null: letters
  */
 export function normalizePhone(input: string, defaultCountry = 'US'): string | null {
-  const s = typeof input == 'number' ? '' + input : typeof input == 'string' ? input.trim() : '';
+  const s = typeof input === 'number' ? '' + input : typeof input === 'string' ? input.trim() : '';
   // \s covers the no-break space and \u2010-\u2015 the Unicode dashes of copy-pasted numbers.
   if (!/^\+?[\d\s().\/\u2010-\u2015-]+$/.test(s)) return null;
   // `+` or `00` (taken off) starts an international number.
@@ -57,7 +57,7 @@ export function normalizePhone(input: string, defaultCountry = 'US'): string | n
   const [code, min, max] = country;
   let national = intl ? digits.slice(code.length) : digits;
   // The trunk prefix: 1 in the NANP, none in Italy, 0 elsewhere.
-  if (national[0] == (code == '1' ? '1' : code == '39' ? '' : '0')) national = national.slice(1);
-  const ok = national.length >= +min && national.length <= +max && (code != '1' || national[0] > '1');
+  if (national[0] === (code === '1' ? '1' : code === '39' ? '' : '0')) national = national.slice(1);
+  const ok = national.length >= +min && national.length <= +max && (code !== '1' || national[0] > '1');
   return ok ? '+' + code + national : null;
 }

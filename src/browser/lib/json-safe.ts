@@ -31,16 +31,16 @@ export function toJsonSafe(value: Properties): { value: Properties; json: string
 }
 
 function bigintToString(_key: string, v: unknown): unknown {
-  return typeof v == 'bigint' ? v.toString() : v;
+  return typeof v === 'bigint' ? v.toString() : v;
 }
 
 // Walks the value keeping the path of ancestors: an object seen twice on different
 // branches is fine JSON; only one that contains itself is a cycle.
 function withoutCycles(value: unknown, ancestors: object[]): unknown {
-  if (!value || typeof value != 'object') return value;
+  if (!value || typeof value !== 'object') return value;
   if (ancestors.includes(value)) return '[Circular]';
   const toJSON = (value as { toJSON?: () => unknown }).toJSON;
-  if (typeof toJSON == 'function') return toJSON.call(value);
+  if (typeof toJSON === 'function') return toJSON.call(value);
   ancestors.push(value);
   let out: unknown;
   if (Array.isArray(value)) out = value.map((v) => withoutCycles(v, ancestors));
@@ -55,7 +55,7 @@ function withoutCycles(value: unknown, ancestors: object[]): unknown {
 
 /** True for a plain object (what `properties` and traits must be). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (!value || typeof value != 'object' || Array.isArray(value)) return false;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, CAP_MS, HARD_AFTER, HARD_CAP_MS, MIN_MS, parseRetryAfter } from '../../../src/browser/delivery/backoff';
-import { classifyStatus } from '../../../src/browser/delivery/classify';
+import { CAP_MS, HARD_AFTER, HARD_CAP_MS, MIN_MS, retryDelay } from '../../../src/browser/delivery/retry-delay';
+import { deliveryVerdict } from '../../../src/browser/delivery/verdict';
+import { parseRetryAfter } from '../../../src/wire/retry-timing';
 import { chunkWithin, nextBatch } from '../../../src/browser/delivery/batch';
 import type { QueuedRecord } from '../../../src/browser/queue/queue';
 
@@ -16,20 +17,20 @@ const rec = (i: number, userId = 'u1', bytes = 100): QueuedRecord => ({
 
 describe('backoff with full jitter', () => {
   it('grows as 1 s × 2^n under full jitter, capped near 60 s', () => {
-    expect(backoffDelay(1, () => 1)).toBe(2000);
-    expect(backoffDelay(3, () => 1)).toBe(8000);
-    expect(backoffDelay(10, () => 1)).toBe(CAP_MS);
-    expect(backoffDelay(3, () => 0.5)).toBe(4000);
+    expect(retryDelay(1, () => 1)).toBe(2000);
+    expect(retryDelay(3, () => 1)).toBe(8000);
+    expect(retryDelay(10, () => 1)).toBe(CAP_MS);
+    expect(retryDelay(3, () => 0.5)).toBe(4000);
   });
 
   it('never waits less than the floor, so instant failures cannot spin', () => {
-    expect(backoffDelay(1, () => 0)).toBe(MIN_MS);
-    expect(backoffDelay(50, () => 0.0001)).toBeGreaterThanOrEqual(MIN_MS);
+    expect(retryDelay(1, () => 0)).toBe(MIN_MS);
+    expect(retryDelay(50, () => 0.0001)).toBeGreaterThanOrEqual(MIN_MS);
   });
 
   it('backs off hard after repeated network failures (an ad blocker)', () => {
-    expect(backoffDelay(12, () => 1, HARD_AFTER - 1)).toBe(CAP_MS);
-    expect(backoffDelay(12, () => 1, HARD_AFTER)).toBe(HARD_CAP_MS);
+    expect(retryDelay(12, () => 1, HARD_AFTER - 1)).toBe(CAP_MS);
+    expect(retryDelay(12, () => 1, HARD_AFTER)).toBe(HARD_CAP_MS);
   });
 });
 
@@ -60,7 +61,7 @@ describe('status classification', () => {
     [403, 'drop'],
     [404, 'drop'],
     [413, 'drop'],
-  ] as const)('%i → %s', (status, verdict) => expect(classifyStatus(status)).toBe(verdict));
+  ] as const)('%i → %s', (status, verdict) => expect(deliveryVerdict(status)).toBe(verdict));
 });
 
 describe('batching', () => {

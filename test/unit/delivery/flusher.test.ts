@@ -2,7 +2,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { createFlusher, PAUSE_KEY } from '../../../src/browser/delivery/flusher';
 import { createQueue, type QueuedRecord } from '../../../src/browser/queue/queue';
 import { memoryStore } from '../../../src/browser/queue/store';
-import type { SendOutcome } from '../../../src/browser/delivery/transport';
+import type { SendOutcome, Transport } from '../../../src/browser/delivery/transport';
+import { restoreAfterEach, tick } from '../helpers';
+import { deferred, limits, makeFlusher, rec } from './helpers';
+
+restoreAfterEach();
 
 function setup(answers: Array<(ids: string[]) => SendOutcome | Promise<SendOutcome>>, opts: { maxEvents?: number } = {}) {
   let clock = 1_000_000;
@@ -139,5 +143,102 @@ describe('flusher', () => {
     await t.flusher.flush();
     expect(t.requests).toHaveLength(1);
     t.flusher.stop();
+  });
+});
+
+describe('flusher: pauses, keepalive and reconnecting', () => {
+  it('honours the Retry-After the relay sends with a 200 answer whose events are to be retried', async () => {
+    const store = memoryStore();
+    const queue = createQueue(store, limits, () => {});
+    await queue.add(rec(0));
+    // The relay met a 429 upstream with Retry-After: 30 and answers 200, retry: [m0], Retry-After: 30.
+    const transport: Transport = async (events) => ({ status: 200, retryAfterMs: 30_000, result: { accepted: [], rejected: [], retry: events.map((e) => e.messageId) } });
+    const { flusher } = makeFlusher(queue, store, transport);
+    const before = Date.now();
+    await flusher.flush();
+    flusher.stop();
+    // The plain backoff would be 2 s here: every tab would come back 28 s before Regal asked.
+    expect(flusher.pausedUntil()).toBeGreaterThanOrEqual(before + 30_000);
+  });
+
+  it('a flush({keepalive: true}) asked for during a round sends the waiting events with keepalive', async () => {
+    const store = memoryStore();
+    const queue = createQueue(store, limits, () => {});
+    const first = deferred<SendOutcome>();
+    const calls: Array<{ ids: string[]; keepalive: boolean }> = [];
+    const transport: Transport = (events, keepalive) => {
+      calls.push({ ids: events.map((e) => e.messageId), keepalive });
+      return calls.length == 1 ? first.promise : Promise.resolve({ status: 200 });
+    };
+    const { flusher } = makeFlusher(queue, store, transport);
+    await queue.add(rec(0));
+    const background = flusher.flush(); // a background round, its request still waiting
+    await tick();
+    // A lead form: the lead is stored, then flush with keepalive before the page navigates.
+    await queue.add(rec(1, { userId: 'u2', anon: 'b' }));
+    const formFlush = flusher.flush(true);
+    first.resolve({ status: 200 });
+    await Promise.all([background, formFlush]);
+    flusher.stop();
+    const lead = calls.find((c) => c.ids.includes('m1'));
+    expect(lead).toBeDefined();
+    expect(lead!.keepalive).toBe(true);
+  });
+
+  it('looks again after going offline in the middle of a round, even without an online event', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    let online = true;
+    vi.spyOn(navigator, 'onLine', 'get').mockImplementation(() => online);
+    const store = memoryStore();
+    const queue = createQueue(store, limits, () => {});
+    await queue.add(rec(0));
+    await queue.add(rec(1, { userId: 'u2', anon: 'b' }));
+    await queue.add(rec(2, { userId: 'u3', anon: 'c' }));
+    const sent: string[] = [];
+    const transport: Transport = async (events) => {
+      sent.push(...events.map((e) => e.messageId));
+      // The connection drops while this (successful) request is answered.
+      online = false;
+      return { status: 200 };
+    };
+    const { flusher } = makeFlusher(queue, store, transport, { limits: { maxEvents: 1, maxBytes: 256_000 } });
+    await flusher.flush();
+    expect(queue.list().length).toBeGreaterThan(0);
+    // Back online; this browser fires no `online` event (the case OFFLINE_RECHECK_MS is for).
+    online = true;
+    await vi.advanceTimersByTimeAsync(60_000);
+    flusher.stop();
+    expect(queue.list()).toHaveLength(0);
+  });
+
+  it('never has two requests in flight for one visitor, also across an identify that set a userId', async () => {
+    const store = memoryStore();
+    const queue = createQueue(store, limits, () => {});
+    // One visitor (anon 'a'): an event from before identify('u1') and one after it.
+    await queue.add(rec(0, { userId: 'a', anon: 'a' }));
+    await queue.add(rec(1, { userId: 'u1', anon: 'a' }));
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const order: string[] = [];
+    let n = 0;
+    const transport: Transport = async (events) => {
+      const call = n++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      // The first request fails after the second one has been answered.
+      await new Promise((r) => setTimeout(r, call == 0 ? 20 : 1));
+      inFlight--;
+      if (call == 0) return { status: 503 };
+      order.push(...events.map((e) => e.messageId));
+      return { status: 200 };
+    };
+    let clock = 1_000_000;
+    const { flusher } = makeFlusher(queue, store, transport, { limits: { maxEvents: 1, maxBytes: 256_000 }, now: () => clock });
+    await flusher.flush(); // m0 fails: the queue pauses, m1 waits behind it
+    clock += 120_000; // past the backoff
+    await flusher.flush();
+    flusher.stop();
+    expect(maxInFlight).toBe(1);
+    expect(order).toEqual(['m0', 'm1']);
   });
 });

@@ -1,10 +1,10 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { createMemoryDedupeStore } from '../../../src/relay';
-import { clientIp, normalizeIp } from '../../../src/relay/client-ip';
-import { isOriginAllowed, toOriginAllowList } from '../../../src/relay/origin';
-import { REGAL_EVENT_FIELDS, toUpstreamEvent } from '../../../src/relay/strip';
-import { identityKeys, visitorChains } from '../../../src/relay/visitor-groups';
+import { clientIp, normalizeIp } from '../../../src/relay/receive/client-ip';
+import { isOriginAllowed, toOriginAllowList } from '../../../src/relay/receive/origin';
+import { REGAL_EVENT_FIELDS, toUpstreamEvent } from '../../../src/relay/receive/strip';
+import { identityKeys, visitorChains } from '../../../src/relay/forward/visitor-groups';
 import { CustomEventSchema, type RelayEvent } from '../../../src/wire/schema';
 
 describe('memory dedupe store', () => {

@@ -1,17 +1,18 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, parseRetryAfter } from '../../../src/relay/backoff';
-import { createPacer } from '../../../src/relay/pacer';
-import { createSlots } from '../../../src/relay/slots';
-import { classifyStatus, upstreamReason } from '../../../src/relay/forward';
+import { parseRetryAfter } from '../../../src/wire/retry-timing';
+import { upstreamRetryDelay } from '../../../src/relay/upstream/retry-delay';
+import { createPacer } from '../../../src/relay/upstream/pacer';
+import { createSlots } from '../../../src/relay/forward/slots';
+import { classifyUpstreamStatus, upstreamReason } from '../../../src/relay/upstream/classify-upstream';
 import { createFakeClock, flush } from './helpers';
 
 describe('backoff', () => {
   it('draws full jitter from a range that doubles per retry up to the cap', () => {
-    expect(backoffDelay(0, () => 0.999)).toBeLessThan(200);
-    expect(backoffDelay(3, () => 0.5)).toBe(800);
-    expect(backoffDelay(20, () => 0.5)).toBe(2_500); // cap 5 s
-    expect(backoffDelay(5, () => 0)).toBe(0);
+    expect(upstreamRetryDelay(0, () => 0.999)).toBeLessThan(200);
+    expect(upstreamRetryDelay(3, () => 0.5)).toBe(800);
+    expect(upstreamRetryDelay(20, () => 0.5)).toBe(2_500); // cap 5 s
+    expect(upstreamRetryDelay(5, () => 0)).toBe(0);
   });
 
   it('reads Retry-After as seconds or as an HTTP date, never negative', () => {
@@ -127,7 +128,7 @@ describe('upstream status classification', () => {
     [404, 'misconfigured'],
     [301, 'misconfigured'],
   ])('%s is %s', (code, kind) => {
-    expect(classifyStatus(code)).toBe(kind);
+    expect(classifyUpstreamStatus(code)).toBe(kind);
   });
 
   it("builds the reason from Regal's JSON message, a text body, or the status alone", () => {

@@ -1,0 +1,110 @@
+/**
+ * Puts the service together: the relay (with the shared state and the metrics hook), the
+ * store monitor, the HTTP server listening, and the forward-error log lines.
+ */
+import type { AddressInfo } from 'node:net';
+import { createRelay, toNodeHandler, type ForwardErrorInfo } from '../relay/index';
+import type { ServiceConfig } from './env-config';
+import { createServiceServer, type ServiceServer } from './http-server';
+import { errorMessage, type LogFields, type Logger } from './json-logger';
+import { countAnswers } from './count-answers';
+import { createMetricsRegistry, renderGauges } from './metrics-registry';
+import { createServiceState, type ServiceState } from './service-state';
+import { createStoreMonitor } from './store-monitor';
+
+/** The counters the service feeds: what it answered, and what the relay reports as failures. */
+const SERVICE_COUNTERS = [
+  { name: 'events_accepted' },
+  { name: 'events_rejected' },
+  { name: 'events_retry' },
+  { name: 'upstream_429_pauses' },
+  { name: 'forward_errors', labelled: true },
+];
+
+export interface RunningService {
+  service: ServiceServer;
+  port: number;
+  /** What the `start` log line says (logged by the caller once it handles SIGTERM). */
+  startFields: LogFields;
+  /** Closes what outlives the HTTP answers: the store monitor and the store connection. */
+  close(): Promise<void>;
+}
+
+export async function startService(config: ServiceConfig, log: Logger, version: string): Promise<RunningService> {
+  const startedAtMs = Date.now();
+  const metrics = createMetricsRegistry(SERVICE_COUNTERS);
+  const state: ServiceState = createServiceState(config.redisUrl, log);
+  const relay = createRelay({
+    apiKey: config.apiKey,
+    upstream: config.upstream,
+    allowedOrigins: config.allowedOrigins,
+    trustProxy: config.trustProxy,
+    rateLimitPerSecond: config.rateLimitPerSecond,
+    ...state.relayOptions,
+    onForwardError: (info) => {
+      logForwardError(log, info);
+      metrics.inc('forward_errors', 1, { status: info.status ?? 'none' });
+      if (info.status === 429) metrics.inc('upstream_429_pauses');
+    },
+  });
+  const monitor = createStoreMonitor(state, log);
+  const service = createServiceServer({
+    relay: toNodeHandler(countAnswers(relay, metrics)),
+    storeReachable: monitor.check,
+    metrics: () => metrics.render(renderGauges({ storeUp: monitor.up(), batchesInFlight: service.inFlight(), draining: service.draining(), startedAtMs })),
+  });
+  await new Promise<void>((resolve, reject) => {
+    service.server.once('error', reject);
+    service.server.listen(config.port, config.host, () => {
+      service.server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (service.server.address() as AddressInfo).port;
+  const startFields: LogFields = {
+    version,
+    port,
+    host: config.host ?? '(all interfaces)',
+    upstream: withoutCredentials(config.upstream),
+    state: state.kind,
+    redis: config.redisUrl === undefined ? undefined : withoutCredentials(config.redisUrl),
+    rateLimitPerSecond: config.rateLimitPerSecond ?? 300,
+    allowedOrigins: config.allowedOrigins === undefined ? '(same origin only)' : config.allowedOrigins === '*' ? '*' : config.allowedOrigins.join(','),
+    trustProxy: config.trustProxy,
+  };
+  return {
+    service,
+    port,
+    startFields,
+    async close() {
+      monitor.stop();
+      await state.close();
+    },
+  };
+}
+
+/** A 429 is its own event (every instance pauses); other failures are `forward_error`. */
+function logForwardError(log: Logger, info: ForwardErrorInfo): void {
+  const fields = {
+    messageId: info.messageId === '' ? undefined : info.messageId,
+    attempt: info.attempt,
+    status: info.status,
+    reason: info.reason,
+    error: info.error === undefined ? undefined : errorMessage(info.error),
+    willRetry: info.willRetry,
+  };
+  if (info.status === 429) log('warn', 'upstream_429_pause', fields);
+  else log(info.status !== undefined && info.status >= 500 ? 'warn' : 'error', 'forward_error', fields);
+}
+
+/** A URL for a log line: no user name or password. */
+function withoutCredentials(raw: string): string {
+  try {
+    const url = new URL(raw);
+    url.username = '';
+    url.password = '';
+    return url.href;
+  } catch {
+    return '(invalid URL)';
+  }
+}

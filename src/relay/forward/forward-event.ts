@@ -1,0 +1,97 @@
+import { parseRetryAfter } from '../../wire/retry-timing';
+import type { Engine } from '../engine';
+import { classifyUpstreamStatus, upstreamReason } from '../upstream/classify-upstream';
+import { upstreamRetryDelay } from '../upstream/retry-delay';
+import type { UpstreamResponse } from '../upstream/transport';
+import { ACCEPTED, OUT_OF_TIME, rejected, retry, type Outcome } from './outcome';
+
+/**
+ * Forwards one serialized event upstream, retrying within `deadline` (ms, engine clock):
+ * takes a slot (bounded concurrency), waits for its turn in the shared pacing schedule,
+ * posts, and classifies the answer. Never rejects.
+ *
+ * The slot is held only while waiting for the send time and during the request, not
+ * during backoff, so a failing event does not hold back healthy ones.
+ */
+export async function forwardEvent(engine: Engine, messageId: string, body: string, deadline: number): Promise<Outcome> {
+  for (let attempt = 1; ; attempt++) {
+    const waitForSlot = engine.slots.acquire();
+    if (waitForSlot) await waitForSlot;
+    let result: AttemptResult;
+    try {
+      if (engine.now() >= deadline) return OUT_OF_TIME;
+      if (!(await engine.pacer.take(deadline))) {
+        return retry(engine.pacer.pauseLeft() > 0 ? 'upstream asked to pause (429) past forwardTimeoutMs' : 'rate limit queue longer than forwardTimeoutMs');
+      }
+      result = await attemptOnce(engine, body);
+    } finally {
+      engine.slots.release();
+    }
+
+    const { response } = result;
+    const kind = response ? classifyUpstreamStatus(response.status) : 'transient';
+    if (kind === 'accepted') return ACCEPTED;
+    const reason = response ? upstreamReason(response) : result.reason;
+    const base = { messageId, attempt, status: response?.status, error: result.error, reason };
+
+    if (kind === 'rejected' || kind === 'misconfigured') {
+      engine.report({ ...base, willRetry: false });
+      return kind === 'rejected' ? rejected(reason) : retry(reason);
+    }
+    const now = engine.now();
+    if (kind === 'throttled') {
+      // Retry-After applies to the account, so to every event: pause the shared schedule;
+      // this event's next `pacer.take` waits for the end of the pause like everyone else's.
+      const until = now + (parseRetryAfter(response!.retryAfter, now) ?? upstreamRetryDelay(attempt - 1, engine.random));
+      engine.pacer.pauseUntil(until);
+      const again = until < deadline;
+      engine.report({ ...base, willRetry: again });
+      if (!again) return retry(reason);
+      continue;
+    }
+    // A 503 may say when to come back (RFC 9110); it concerns this request, not the account.
+    const delay = parseRetryAfter(response?.retryAfter, now) ?? upstreamRetryDelay(attempt - 1, engine.random);
+    const again = now + delay < deadline;
+    engine.report({ ...base, willRetry: again });
+    if (!again) return retry(reason);
+    if (delay > 0) await engine.sleep(delay);
+  }
+}
+
+type AttemptResult = { response: UpstreamResponse; error?: undefined; reason?: undefined } | { response?: undefined; error: unknown; reason: string };
+
+/**
+ * One request, aborted after `upstreamTimeoutMs`.
+ *
+ * Not at the batch deadline: the batch is answered then (`retry` for this event), but the
+ * request runs on, and a resend of the event joins it (see forward-once) instead of sending
+ * a second copy. Aborting it instead could leave an event that Regal recorded but whose 200
+ * the relay never saw, and the resend would record it twice (seen in the fault-injection
+ * integration test on a loaded machine).
+ */
+async function attemptOnce(engine: Engine, body: string): Promise<AttemptResult> {
+  const timeoutMs = engine.upstreamTimeoutMs;
+  const started = engine.now();
+  const request = engine.transport(body);
+  let timedOut = false;
+  const timeout = engine.timeouts.watch(started + timeoutMs, () => {
+    timedOut = true;
+    request.abort();
+  });
+  try {
+    return { response: await request.response };
+  } catch (error) {
+    return { error, reason: timedOut ? `upstream timed out after ${Math.round(timeoutMs)} ms` : `upstream unreachable: ${describe(error)}` };
+  } finally {
+    engine.timeouts.unwatch(timeout);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}
+
