@@ -93,7 +93,15 @@ export function resilientStore(name: string, onFallback: (cause: unknown) => voi
       let tx: IDBTransaction | undefined;
       try {
         idb ||= createStore(name, 'kv');
-        return await withTimeout(idb(mode, (os) => (live.add((tx = os.transaction)), op(os))));
+        return await withTimeout(
+          idb(mode, (os) => {
+            tx = os.transaction;
+            // Frozen since this attempt began (the open answered in between): not now.
+            if (frozen) throw (tx.abort(), new Error('frozen'));
+            live.add(tx);
+            return op(os);
+          }),
+        );
       } catch (cause) {
         // A lost connection stays lost for this handle: retry once on a fresh one.
         idb = undefined;
