@@ -21,6 +21,8 @@ const relay = toNodeHandler(
     apiKey: 'bench-key',
     upstream: options.upstream,
     rateLimitPerSecond: options.rateLimitPerSecond ?? Infinity,
+    // The load generator is one address posting for thousands of visitors: not a client.
+    limits: false,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   }),
 );

@@ -30,6 +30,8 @@ export function createDemoMounts(options: DemoMountOptions = {}): DemoMounts {
         createRelay({
           apiKey,
           upstream: options.upstream || `http://127.0.0.1:${req.socket.localPort}/events`,
+          // The two-hostname demo (www. and apply.regal.localhost): the visitor cookie renewed.
+          visitorCookie: { domain: 'regal.localhost' },
           // The demo pages are served by this server: same origin. Other origins are refused.
           ...options.relay,
         }),

@@ -55,7 +55,7 @@ export interface RegalGlobal extends Omit<RegalClient, 'ready' | 'destroy'> {
 
 // The option names each data- attribute may carry, by type (dataset turns `data-api-key`
 // into `apiKey`, which is the RegalOptions name). Space-separated to keep the bundle small.
-const STRING_OPTIONS = ' endpoint mode apiKey eventSource defaultCountry optedOutStorage storageName ';
+const STRING_OPTIONS = ' endpoint mode apiKey eventSource defaultCountry optedOutStorage storageName cookieDomain ';
 const NUMBER_OPTIONS = ' maxEvents maxBytes maxAgeMs batchSize batchBytes flushIntervalMs ';
 const FLAG_OPTIONS = ' debug holdUntilContactable optedOut respectGlobalPrivacyControl respectDoNotTrack captureAttribution ';
 

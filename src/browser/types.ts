@@ -51,6 +51,12 @@ export interface CallOptions {
   context?: { page?: Partial<PageContext> };
   /** Override the anonymous id for this call only. */
   anonymousId?: string;
+  /**
+   * `identify` only: the token of the bot-verification widget (Turnstile, reCAPTCHA,
+   * hCaptcha) on the form where the visitor gave consent, for a relay configured with
+   * `botVerification`; it never reaches Regal. `trackForm` passes it itself.
+   */
+  botToken?: string;
 }
 
 /** Called once the event is stored (err is null) or was refused (err set). */
@@ -153,6 +159,12 @@ export interface RegalOptions {
   onError?: (error: RegalError) => void;
   /** IndexedDB database name; change it to run two independent clients on one origin. */
   storageName?: string;
+  /**
+   * The visitor cookie, which makes the subdomains of a site one visitor: `'auto'` (default)
+   * keeps it on the registrable domain (`example.com` for `www.example.com`), or give the
+   * domain, or `false` for one visitor per origin and no cookie.
+   */
+  cookieDomain?: string | false;
 }
 
 /** The user as the library knows them. */

@@ -9,6 +9,11 @@ import { formatIssues, prepareBatch, type PreparedBatch } from './receive/prepar
 import { readBodyText, TOO_LARGE } from './receive/read-body';
 import { errorResponse, jsonResponse } from './receive/respond';
 import type { RelayHandler, RelayOptions, RelayRequestInfo } from './types';
+import { abuseMetric, createAbuseGuard, type AbuseGuard, type Screening } from './limits/abuse-guard';
+import type { LimitRefusal } from './limits/client-limits';
+import { createMemoryLimitState } from './limits/memory-limit-state';
+import { createMemoryTokenLedger } from './bot-verification/memory-token-ledger';
+import { renewVisitorCookie } from './receive/visitor-cookie';
 
 /**
  * Where `toNodeHandler` finds the body limit of a relay handler, to stop reading a body
@@ -33,13 +38,36 @@ const ALLOW = 'POST, OPTIONS';
 export function createRelay(options: RelayOptions): RelayHandler {
   const config = resolveOptions(options);
   const engine = createEngine(config);
-  const handler: RelayHandler = (request, info) => handle(config, engine, request, info);
+  const guard = createAbuseGuard({
+    limits: config.limits,
+    botVerification: config.botVerification,
+    state: { ...createMemoryLimitState(), ...createMemoryTokenLedger(config.now) },
+    now: config.now,
+    report: engine.report,
+    count: (what) => {
+      try {
+        options.metrics?.inc?.(...withOne(abuseMetric(what)));
+      } catch {
+        // A metrics hook must not break the relay.
+      }
+    },
+  });
+  const handler: RelayHandler = async (request, info) => {
+    const response = await handle(config, engine, guard, request, info);
+    try {
+      const cookie = config.visitorCookie && request.method === 'POST' && renewVisitorCookie(config.visitorCookie, request);
+      if (cookie) response.headers.append('set-cookie', cookie);
+    } catch {
+      // A response whose headers cannot change: answered without the renewal.
+    }
+    return response;
+  };
   const limits: RelayLimits = { maxBodyBytes: config.maxBodyBytes };
   Object.defineProperty(handler, RELAY_LIMITS, { value: limits });
   return handler;
 }
 
-async function handle(config: RelayConfig, engine: Engine, request: Request, info: RelayRequestInfo | undefined): Promise<Response> {
+async function handle(config: RelayConfig, engine: Engine, guard: AbuseGuard, request: Request, info: RelayRequestInfo | undefined): Promise<Response> {
   let cors: Record<string, string> = {};
   try {
     const origin = request.headers.get('origin');
@@ -57,6 +85,14 @@ async function handle(config: RelayConfig, engine: Engine, request: Request, inf
     if (type !== '' && type !== 'text/plain' && type !== 'application/json') {
       return errorResponse(415, 'unsupported_media_type', `Content-Type ${type} is not supported; send the batch as JSON text (text/plain or application/json).`, cors);
     }
+    const ip = clientIp(request.headers.get('x-forwarded-for'), info?.clientIp, config.trustProxy);
+    let tooMany: LimitRefusal | undefined;
+    try {
+      tooMany = await guard.admitRequest(ip);
+    } catch (error) {
+      return stateFailed(engine, error, cors);
+    }
+    if (tooMany) return refusalResponse(tooMany, cors);
     const text = await readBodyText(request, config.maxBodyBytes);
     if (text === TOO_LARGE) {
       return errorResponse(413, 'payload_too_large', `The body is larger than ${config.maxBodyBytes} bytes (maxBodyBytes); send smaller batches.`, { ...cors, connection: 'close' });
@@ -76,9 +112,17 @@ async function handle(config: RelayConfig, engine: Engine, request: Request, inf
       return errorResponse(400, 'invalid_batch', `Expected {"batch": [event, ...], "sentAt"?: string}: ${formatIssues(parsed.error.issues)}`, cors);
     }
 
-    const ip = clientIp(request.headers.get('x-forwarded-for'), info?.clientIp, config.trustProxy);
     const prepared = prepareBatch(parsed.data.batch, ip);
-    await forwardBatch(engine, prepared.jobs, prepared.outcomes, engine.now() + config.forwardTimeoutMs);
+    let screening: Screening;
+    try {
+      screening = await guard.screen(ip, prepared.events);
+    } catch (error) {
+      return stateFailed(engine, error, cors);
+    }
+    if (screening.refusal) return refusalResponse(screening.refusal, cors);
+    for (const [index, outcome] of screening.held) prepared.outcomes[index] = outcome;
+    const jobs = screening.held.size === 0 ? prepared.jobs : prepared.jobs.filter((job) => !screening.held.has(job.index));
+    await forwardBatch(engine, jobs, prepared.outcomes, engine.now() + config.forwardTimeoutMs);
     const result = toResult(prepared);
     const pause = engine.pacer.pauseLeft();
     // A hint for the browser's backoff: Regal asked the relay to pause this long.
@@ -88,6 +132,19 @@ async function handle(config: RelayConfig, engine: Engine, request: Request, inf
     engine.report({ messageId: '', attempt: 0, error, reason: `internal: ${error instanceof Error ? error.message : String(error)}`, willRetry: false });
     return errorResponse(500, 'internal', 'The relay failed unexpectedly. Send the batch again: events it already forwarded are answered as accepted, not sent twice.', cors);
   }
+}
+
+const withOne = ([name, labels]: [string, Record<string, string>]): [string, number, Record<string, string>] => [name, 1, labels];
+
+/** 429 with `Retry-After` in whole seconds (at least 1): the browser keeps the events and sends them then. */
+function refusalResponse(refusal: LimitRefusal, cors: Record<string, string>): Response {
+  return errorResponse(429, 'too_many_requests', refusal.message, { ...cors, 'retry-after': String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))) });
+}
+
+/** The shared state behind the limits did not answer: never forward unguarded; 503, reported. */
+function stateFailed(engine: Engine, error: unknown, cors: Record<string, string>): Response {
+  engine.report({ messageId: '', attempt: 0, error, reason: `limits: the relay's state failed: ${error instanceof Error ? error.message : String(error)}`, willRetry: false });
+  return errorResponse(503, 'unavailable', "The relay's shared state did not answer, so it cannot check its limits; send the batch again later.", { ...cors, 'retry-after': '5' });
 }
 
 /** Reads the outcomes at this moment: anything still unfinished is `retry`. */

@@ -37,3 +37,4 @@ export { createMemoryDedupeStore, type MemoryDedupeStoreOptions } from './forwar
 export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 export type { RelayErrorCode } from './receive/respond';
 export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';
+export type { VisitorCookieOptions } from './receive/visitor-cookie';

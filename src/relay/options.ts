@@ -2,6 +2,9 @@ import { createMemoryDedupeStore } from './forward/dedupe-store';
 import { sleep as realSleep } from './lib/sleep';
 import { toOriginAllowList, type OriginAllowList } from './receive/origin';
 import type { DedupeStore, ForwardErrorInfo, RelayOptions } from './types';
+import { resolveBotVerification, type BotVerificationConfig } from './bot-verification/bot-verification-options';
+import { resolveClientLimits, type ClientLimits } from './limits/client-limit-options';
+import { resolveVisitorCookie, type VisitorCookieConfig } from './receive/visitor-cookie';
 
 export const DEFAULT_UPSTREAM = 'https://events.regalvoice.com/events';
 export const DEFAULT_MAX_BODY_BYTES = 512 * 1024;
@@ -25,6 +28,9 @@ export interface RelayConfig {
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   onForwardError: ((info: ForwardErrorInfo) => void) | undefined;
+  limits: ClientLimits;
+  botVerification: BotVerificationConfig | undefined;
+  visitorCookie: VisitorCookieConfig | undefined;
 }
 
 /**
@@ -63,6 +69,9 @@ export function resolveOptions(options: RelayOptions): RelayConfig {
     random: options.random ?? Math.random,
     sleep: options.sleep ?? realSleep,
     onForwardError: options.onForwardError,
+    limits: resolveClientLimits(options.limits),
+    botVerification: resolveBotVerification(options.botVerification, options.fetch),
+    visitorCookie: resolveVisitorCookie(options.visitorCookie),
   };
 }
 

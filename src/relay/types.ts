@@ -1,7 +1,12 @@
+import type { BotVerificationOptions } from './bot-verification/bot-verification-options';
+import type { ClientLimitOptions } from './limits/client-limit-options';
+
 /**
  * The public types of the relay. Kept apart from the implementation so that the adapters,
  * the tests and a site owner's own glue code can depend on the shape alone.
  */
+
+import type { VisitorCookieOptions } from './receive/visitor-cookie';
 
 /**
  * Remembers which messageIds were forwarded (upstream answered 200), so that a retried
@@ -107,4 +112,33 @@ export interface RelayOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called for every failed upstream attempt and for unexpected errors. Must not throw (errors are ignored). */
   onForwardError?: (info: ForwardErrorInfo) => void;
+  /**
+   * Counters for your metrics system: the relay calls `inc(name, 1, labels)` for each
+   * refusal of its per-client limits (`limit_429s` with `limit: 'batches' | 'identities'`),
+   * each event held back by phone velocity (`events_held_back`, `reason: 'phone_velocity'`)
+   * and each bot verification (`bot_verifications`, `outcome: 'passed' | 'failed' |
+   * 'missing' | 'unavailable' | 'reused'`). Must not throw (errors are ignored).
+   */
+  metrics?: { inc?(name: string, by?: number, labels?: Record<string, string>): void };
+  /**
+   * Per-client limits (by client IP, see `trustProxy`): batches per minute (600), phone
+   * numbers and emails not seen before from one IP per minute (20) and per hour (200), and
+   * client IPs per phone number per hour (5). Over the first three: 429 with `Retry-After`
+   * (the browser keeps its events and sends them later). A phone named from more IPs: its
+   * events are `rejected` (held back). `false` turns them all off; `Infinity` one of them.
+   */
+  limits?: ClientLimitOptions | false;
+  /**
+   * Verify the bot-verification widget on your lead forms before forwarding any event that
+   * carries an opt-in: `{ provider: 'turnstile' | 'recaptcha' | 'hcaptcha', secret }`, or a
+   * verifier of your own `{ verify(token, ip) }`. Off by default.
+   */
+  botVerification?: BotVerificationOptions;
+  /**
+   * Renew the browser SDK's visitor cookie in every answer to a POST (`Set-Cookie`, one
+   * year), so that Safari's 7-day cap on cookies written by scripts does not forget a
+   * returning visitor. `domain`: where the SDK keeps it (its `cookieDomain`), e.g.
+   * `example.com`. Default: off.
+   */
+  visitorCookie?: VisitorCookieOptions;
 }

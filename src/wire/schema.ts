@@ -82,9 +82,15 @@ export type ErrorBody = z.infer<typeof ErrorSchema>;
 // The browser <-> relay envelope. Not part of Regal's API: the SDK batches events to a
 // first-party relay, which forwards them one by one to Regal.
 
-/** A CustomEvent as the SDK sends it to the relay: with the `messageId` the relay dedupes on. */
+/**
+ * A CustomEvent as the SDK sends it to the relay: with the `messageId` the relay dedupes
+ * on, and, on an event that carries consent from a form with a bot-verification widget
+ * (Turnstile, reCAPTCHA, hCaptcha), the widget's `botToken`. The relay verifies the token
+ * and strips both: Regal never receives them.
+ */
 export const RelayEventSchema = CustomEventSchema.extend({
   messageId: z.string().min(1).max(100),
+  botToken: z.string().optional(),
 });
 
 /** The body the SDK posts to the relay (as `text/plain` or `application/json`). */

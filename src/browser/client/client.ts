@@ -37,6 +37,7 @@ import { dropAllForOptOut, runOptOutBuffer, startsOptedOut, writeOptOut } from '
 import { delivered, drop, noDrops, settle, stats } from './outcomes';
 import { updateRescueCopy } from './unload';
 import { report } from './report';
+import { syncCookie } from '../identity/sync-cookie';
 
 export { IDENTITY_KEY } from '../identity/identity-store';
 export type { CallMoment } from './replay';
@@ -86,6 +87,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     _seq: 0,
     _lastWrite: Promise.resolve(),
     _unloadSent: new Set(),
+    _share: o.cookieDomain === false ? undefined : syncCookie,
   } as Partial<ClientState> as ClientState;
   const store = (c._store = resilientStore(o.storageName, (cause) => report(c, regalError('storage_unavailable', `IndexedDB unavailable, using memory: ${cause}`))));
   const queue = (c._queue = createQueue(
@@ -195,10 +197,15 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       const messageId = uuid();
       return call(c, form.callback, messageId, () => {
         if (bad !== undefined) throw regalError('invalid_traits', `identify(): traits must be an object, got ${typeof bad}`, bad);
+        // Who the visitor is now on the site's other subdomains (a reset there), before adding to it.
+        c._share?.(c);
         const traits = identifyVisitor(c, id, given, { defaultCountry: o.defaultCountry, timestamp: ts, source });
         if (!traits) return undefined;
         release(c);
-        return { event: identifyEvent(base(c, messageId, ts, opts, traits)), held: isHeld(c) };
+        const event = identifyEvent(base(c, messageId, ts, opts, traits));
+        // Travels with the consent it vouches for (queued, resent, other tabs); the relay strips it.
+        if (opts && opts.botToken) event.botToken = '' + opts.botToken;
+        return { event, held: isHeld(c) };
       });
     },
 

@@ -44,6 +44,8 @@ const runEarly = (c: ClientState) => c._early.splice(0).forEach((run) => run());
 function runBeforeLoad(c: ClientState): void {
   c._provisional = c._identity;
   c._identity.anonymousId ||= uuid();
+  // The visitor of the site's other subdomains, when the cookie names one.
+  c._share?.(c);
   c._loaded = true;
   runEarly(c);
 }
@@ -62,6 +64,9 @@ async function load(c: ClientState): Promise<void> {
     await loadIdentity(c);
     await c._queue.load(c._now());
     restoreRescued(c);
+    // The visitor of the site's other subdomains (their reset, their contact), before this
+    // landing's attribution is added: held events found above follow it.
+    c._share?.(c);
   } catch {}
   const identity = c._identity;
   // Written back only when this load changed it: a load that rewrote the identity anyway

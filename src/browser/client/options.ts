@@ -22,5 +22,7 @@ export function resolveOptions(options: RegalOptions) {
     batchBytes: options.batchBytes || 256_000,
     flushIntervalMs: options.flushIntervalMs ?? 250,
     storageName: options.storageName || 'regal-browser',
+    // The script tag's data-cookie-domain="false" is a string.
+    cookieDomain: options.cookieDomain === false || options.cookieDomain === 'false' ? false : options.cookieDomain || 'auto',
   } as const;
 }

@@ -1,8 +1,9 @@
 /**
  * What the modules of one client share: a single plain object, so that each concept (hold,
- * identity, outcomes, opt-out, ...) is a file of plain functions over it. A closure per
- * module would cost bytes in the script tag; `_` names are shortened by the minifier.
- * Each field is written by the module named beside it; the others only read it.
+ * identity, outcomes, opt-out, ...) is a file of plain functions over it, which the
+ * minifier can inline; a closure per module would add bytes to every bundle. The script
+ * tag's build shortens the `_` names (a user's bundler keeps them). Each field is written by
+ * the module named beside it; the others only read it.
  */
 import type { DropReason, RegalError, RegalEvents } from '../types';
 import type { ContactTraits } from '../../wire/schema';
@@ -47,6 +48,10 @@ export interface ClientState {
   /** JSON length of the stamp, for sizing events without serialising them. */
   _stampBytes: number;
   _contactable: boolean;
+  /** Keeps the visitor cookie in step (identity/sync-cookie.ts); unset with cookieDomain false. */
+  _share: ((c: ClientState) => void) | undefined;
+  /** The visitor cookie's domain; '' when there is none (one visitor per origin). */
+  _cookieAt: string | undefined;
 
   // hold/hold.ts
   _syncSoon: ReturnType<typeof setTimeout> | undefined;

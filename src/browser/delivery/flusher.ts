@@ -111,10 +111,10 @@ export function createFlusher(d: FlusherDeps): Flusher {
 
   const settle = (batch: QueuedRecord[], { status, retryAfterMs, result }: SendOutcome) => {
     // 413: the request was too large, not its events; only a single event is refused for good.
-    if (status == 413 && batch.length > 1) return void (batchEvents = largest = Math.min(largest, Math.ceil(batch.length / 2)));
+    if (status === 413 && batch.length > 1) return void (batchEvents = largest = Math.min(largest, Math.ceil(batch.length / 2)));
     const verdict = deliveryVerdict(status);
-    if (verdict == 'retry') return pause(status, batch.length, retryAfterMs);
-    if (verdict == 'drop') return queue.remove(batch), d.rejected(batch, status, `HTTP ${status}`);
+    if (verdict === 'retry') return pause(status, batch.length, retryAfterMs);
+    if (verdict === 'drop') return queue.remove(batch), d.rejected(batch, status, `HTTP ${status}`);
     failures = networkFailures = 0;
     batchEvents = Math.min(largest, batchEvents * 2);
     // Without the relay's per-event answer, a 2xx takes the whole batch.

@@ -17,8 +17,8 @@ export interface LifecycleHandlers {
 }
 
 export function watchLifecycle(h: LifecycleHandlers): () => void {
-  if (typeof window == 'undefined' || typeof document == 'undefined') return () => {};
-  const onVisibility = () => (document.visibilityState == 'hidden' ? h.hidden() : h.visible());
+  if (typeof window === 'undefined' || typeof document === 'undefined') return () => {};
+  const onVisibility = () => (document.visibilityState === 'hidden' ? h.hidden() : h.visible());
   const onPageShow = (e: PageTransitionEvent) => e.persisted && h.visible();
   const onHide = () => h.hidden();
   const onOnline = () => h.online();
@@ -36,5 +36,5 @@ export function watchLifecycle(h: LifecycleHandlers): () => void {
 
 /** False only when the browser is sure it is offline (`navigator.onLine` can't be trusted for true). */
 export function isOnline(): boolean {
-  return typeof navigator == 'undefined' || navigator.onLine !== false;
+  return typeof navigator === 'undefined' || navigator.onLine !== false;
 }

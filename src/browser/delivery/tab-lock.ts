@@ -18,7 +18,7 @@ export async function withTabLock(name: string, tabId: string, now: () => number
   const ours = () => storage?.getItem(name)?.startsWith(tabId);
   try {
     const [owner, until] = (storage?.getItem(name) || '').split(' ');
-    if (owner && owner != tabId && +until > now()) return false;
+    if (owner && owner !== tabId && +until > now()) return false;
     lease();
   } catch {}
   // Renewed while `fn` runs: a round may last longer than one lease (a slow relay, many

@@ -31,7 +31,7 @@ function poster(url: string, headers: Record<string, string>, now: () => number,
     try {
       const response = await fetch(url, { method: 'POST', body: body(events), headers, keepalive, credentials: 'same-origin', signal: abort.signal });
       const outcome: SendOutcome = { status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), now()) };
-      if (readResult && outcome.status == 200) {
+      if (readResult && outcome.status === 200) {
         try {
           const result = (await response.json()) as RelayResult;
           if (result && Array.isArray(result.accepted)) outcome.result = result;
@@ -56,7 +56,7 @@ export const relayTransport = (url: string, now: () => number): Transport =>
 
 /** One event per request straight to Regal, with the key (which the page then exposes). */
 export const directTransport = (url: string, apiKey: string, now: () => number): Transport =>
-  poster(url, { 'Content-Type': 'application/json', Authorization: apiKey }, now, ([{ messageId, ...event }]) => JSON.stringify(event));
+  poster(url, { 'Content-Type': 'application/json', Authorization: apiKey }, now, ([{ messageId, botToken, ...event }]) => JSON.stringify(event));
 
 export function relayBody(events: OutgoingEvent[], now: () => number): string {
   return JSON.stringify({ batch: events, sentAt: new Date(now()).toISOString() });

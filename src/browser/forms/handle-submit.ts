@@ -7,6 +7,7 @@ import { normalizeEmail } from '../identity/email';
 import { normalizePhone } from '../identity/phone';
 import { splitName } from '../identity/split-name';
 import type { IdentifyTraits, RegalError } from '../types';
+import { readBotToken } from './bot-token';
 import { readConsentBoxes } from './consent-boxes';
 import { attr, safe, valueOf, type Field } from './dom';
 import { discoverFields, isSecret } from './field-discovery';
@@ -83,7 +84,7 @@ export function handleSubmit(form: HTMLFormElement, e: Event, options: TrackForm
   safe(() => Object.assign(properties, typeof options.properties === 'function' ? options.properties(form) : options.properties))();
 
   const isStep = form.hasAttribute('data-regal-step') || (e as SubmitEvent).submitter?.hasAttribute('data-regal-step');
-  if (Object.keys(traits).length) client.identify(traits);
+  if (Object.keys(traits).length) client.identify(traits, { botToken: readBotToken(form) });
   if (!isStep) client.track(event, properties);
   client.flush({ keepalive: true });
 }

@@ -13,8 +13,9 @@ import { claimIdentity, readIdentity, writeIdentity, type StoredIdentity } from 
 import { adoptOptOut } from '../client/opt-out';
 import { report } from '../client/report';
 import { uuid } from '../lib/uuid';
+import { knownElsewhere } from './reconcile-cookie';
 
-type VisitorState = Pick<ClientState, '_identity' | '_stamp' | '_stampBytes' | '_contactable'>;
+type VisitorState = Pick<ClientState, '_identity' | '_stamp' | '_stampBytes' | '_contactable' | '_now'>;
 
 /** A new visitor: a fresh anonymous id, nothing known. */
 export const newIdentity = (updatedAt: number, optedOut?: boolean): StoredIdentity => ({ anonymousId: uuid(), userId: null, traits: {}, optedOut, updatedAt });
@@ -23,19 +24,23 @@ export const newIdentity = (updatedAt: number, optedOut?: boolean): StoredIdenti
 export function derive(c: VisitorState): void {
   c._stamp = identifyingTraits(c._identity.traits);
   c._stampBytes = JSON.stringify(c._stamp).length;
-  c._contactable = isContactable(c._identity.traits);
+  c._contactable = isContactable(c._identity.traits) || knownElsewhere(c._identity.cookie, c._identity.anonymousId, c._now());
 }
 
 /** Stores the tab's identity as its newest version (for other tabs and later pages). */
-export function saveIdentity(c: VisitorState & Pick<ClientState, '_store' | '_now'>): Promise<void> {
+export function saveIdentity(c: VisitorState & Pick<ClientState, '_store' | '_share'>): Promise<void> {
   c._identity.updatedAt = c._now();
   derive(c);
+  // Other subdomains learn a new userId, a contact, a reset (one visitor across them).
+  c._share?.(c as ClientState);
   return writeIdentity(c._store, c._identity);
 }
 
 /** reset(): a new visitor in the visitor's place (the opt-out choice stays), stored. */
-export function forgetVisitor(c: VisitorState & Pick<ClientState, '_store' | '_now'>): Promise<void> {
+export function forgetVisitor(c: VisitorState & Pick<ClientState, '_store' | '_share'>): Promise<void> {
   c._identity = newIdentity(0, c._identity.optedOut);
+  // The other subdomains start over too (sync-cookie.ts tells them when).
+  c._identity.resetAt = c._now();
   return saveIdentity(c);
 }
 
@@ -52,6 +57,7 @@ export async function syncIdentity(c: ClientState): Promise<void> {
     derive(c);
     adoptOptOut(c, saved.optedOut);
   }
+  c._share?.(c);
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { Identity } from './identity';
 import type { Touches } from './attribution';
 import type { KeyValueStore } from '../queue/store';
+import type { LocalVisitor } from './reconcile-cookie';
 
 /** What is stored about the visitor, under one key. */
 export interface StoredIdentity extends Identity {
@@ -13,6 +14,10 @@ export interface StoredIdentity extends Identity {
   touches?: Touches;
   /** Last change, so a tab can tell whether another tab's copy is newer. */
   updatedAt: number;
+  /** When reset() began this visitor here (the cookie tells other subdomains). */
+  resetAt?: number;
+  /** The visitor cookie as this origin last read or wrote it (sync-cookie.ts). */
+  cookie?: LocalVisitor;
 }
 
 export const IDENTITY_KEY = 'm:identity';

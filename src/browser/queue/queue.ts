@@ -167,7 +167,7 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
     list: () => [...mirror.values()],
     isStored: (r) => stored.has(r.key),
     async refresh() {
-      if (store.kind == 'memory') return [];
+      if (store.kind === 'memory') return [];
       // Only what was stored before the look can be judged gone: a write of this tab that
       // commits while the look is under way is missing from its snapshot of the keys, and
       // would otherwise be taken for an event another tab sent (and deleted unsent).
@@ -207,7 +207,7 @@ export function createQueue(store: KeyValueStore, limits: QueueLimits, onDrop: (
       if (old.length) store.delMany(old.map((k) => REFUSED_PREFIX + k)).catch(() => {}), old.forEach((k) => refusedKeys.delete(k));
     },
     markDropped(records) {
-      if (store.kind != 'memory' && records.length) store.setMany(records.map((r) => [REFUSED_PREFIX + r.key, 1])).catch(() => {});
+      if (store.kind !== 'memory' && records.length) store.setMany(records.map((r) => [REFUSED_PREFIX + r.key, 1])).catch(() => {});
     },
     wasDropped: (r) => refusedKeys.has(r.key),
   };

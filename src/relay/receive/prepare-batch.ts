@@ -3,6 +3,7 @@ import type { ForwardJob } from '../forward/forward-batch';
 import { rejected, type Outcome } from '../forward/outcome';
 import { toUpstreamEvent } from './strip';
 import { identityKeys } from '../forward/visitor-groups';
+import type { LimitedEvent } from '../limits/client-limits';
 
 /** A batch split into what to forward and what is already answered. */
 export interface PreparedBatch {
@@ -14,6 +15,8 @@ export interface PreparedBatch {
   /** Per batch position, the outcome known so far (rejections by validation). */
   outcomes: Array<Outcome | undefined>;
   jobs: ForwardJob[];
+  /** The valid events, parsed, for the checks that run before forwarding (limits, bot verification). */
+  events: LimitedEvent[];
 }
 
 /**
@@ -33,6 +36,7 @@ export function prepareBatch(batch: readonly unknown[], ip: string | undefined):
   const ids: Array<string | null> = new Array(batch.length);
   const outcomes: Array<Outcome | undefined> = new Array(batch.length);
   const jobs: ForwardJob[] = [];
+  const events: LimitedEvent[] = [];
   const seen = new Set<string>();
   for (let index = 0; index < batch.length; index++) {
     const item = batch[index];
@@ -50,9 +54,10 @@ export function prepareBatch(batch: readonly unknown[], ip: string | undefined):
       continue;
     }
     const event = parsed.data;
+    events.push({ index, messageId, event });
     jobs.push({ index, messageId, body: JSON.stringify(toUpstreamEvent(event, ip)), keys: identityKeys(event) });
   }
-  return { ids, outcomes, jobs };
+  return { ids, outcomes, jobs, events };
 }
 
 /** `traits.phones.0.phoneNumber: Invalid input: expected string, received number` (at most three issues). */

@@ -9,6 +9,8 @@ export type RelayErrorCode =
   | 'too_many_events'
   | 'invalid_json'
   | 'invalid_batch'
+  | 'too_many_requests'
+  | 'unavailable'
   | 'internal';
 
 export function jsonResponse(status: number, body: unknown, headers?: Record<string, string>): Response {

@@ -10,16 +10,18 @@ import type { CustomEvent, RelayEvent } from '../../wire/schema';
 export const REGAL_EVENT_FIELDS = ['userId', 'traits', 'name', 'properties', 'originalTimestamp', 'eventSource'] as const;
 
 /**
- * The event as Regal receives it: Regal's fields only, and the visitor's `ip` on each
- * opt-in (`voiceOptIn`, `smsOptIn`, `emailOptIn`) that has none, because the consent
- * record should say where consent was given and only the server sees the address.
+ * The event as Regal receives it: Regal's fields only, and on each opt-in (`voiceOptIn`,
+ * `smsOptIn`, `emailOptIn`) the visitor's `ip` as the relay sees it, because the consent
+ * record should say where consent was given and only the server sees the address. An
+ * `ip` the page put there is overwritten (or removed when the relay knows no address): a
+ * script must not be able to forge where consent came from.
  *
  * Mutates the opt-in objects of `event`: the relay owns them (they come from its own
  * JSON.parse and zod), and copying every phone of every event would cost allocations on
  * the hot path for nothing.
  *
  * @example
- * toUpstreamEvent({ messageId: 'm1', traits: { phones: [{ phoneNumber: '+15551234567', smsOptIn: { subscribed: true } }] } }, '203.0.113.7')
+ * toUpstreamEvent({ messageId: 'm1', traits: { phones: [{ phoneNumber: '+15551234567', smsOptIn: { subscribed: true, ip: '6.6.6.6' } }] } }, '203.0.113.7')
  * // { traits: { phones: [{ phoneNumber: '+15551234567', smsOptIn: { subscribed: true, ip: '203.0.113.7' } }] } }
  */
 export function toUpstreamEvent(event: RelayEvent, ip: string | undefined): CustomEvent {
@@ -27,11 +29,11 @@ export function toUpstreamEvent(event: RelayEvent, ip: string | undefined): Cust
   for (const field of REGAL_EVENT_FIELDS) {
     if (event[field] !== undefined) upstream[field] = event[field];
   }
-  if (ip !== undefined) stampIp(event.traits, ip);
+  stampIp(event.traits, ip);
   return upstream as CustomEvent;
 }
 
-function stampIp(traits: CustomEvent['traits'], ip: string): void {
+function stampIp(traits: CustomEvent['traits'], ip: string | undefined): void {
   if (traits.phones) {
     for (const phone of traits.phones) {
       stampOptIn(phone.voiceOptIn, ip);
@@ -43,6 +45,8 @@ function stampIp(traits: CustomEvent['traits'], ip: string): void {
   }
 }
 
-function stampOptIn(optIn: Record<string, unknown> | undefined, ip: string): void {
-  if (optIn !== undefined && (optIn.ip === undefined || optIn.ip === null || optIn.ip === '')) optIn.ip = ip;
+function stampOptIn(optIn: Record<string, unknown> | undefined, ip: string | undefined): void {
+  if (optIn == null) return;
+  if (ip === undefined) delete optIn.ip;
+  else optIn.ip = ip;
 }

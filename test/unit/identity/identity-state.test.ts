@@ -81,7 +81,8 @@ describe('forgetVisitor (reset)', () => {
     derive(c);
     await forgetVisitor(c);
     const stored = await readIdentity(store);
-    expect(stored).toEqual({ anonymousId: c._identity.anonymousId, userId: null, traits: {}, optedOut: true, updatedAt: 7000 });
+    // resetAt: when the reset happened, for the site's other subdomains (sync-cookie.ts).
+    expect(stored).toEqual({ anonymousId: c._identity.anonymousId, userId: null, traits: {}, optedOut: true, updatedAt: 7000, resetAt: 7000 });
     expect(stored!.anonymousId).not.toBe('anon-a');
     expect([c._contactable, c._stamp]).toEqual([false, {}]);
   });

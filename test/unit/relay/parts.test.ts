@@ -92,10 +92,15 @@ describe('strip', () => {
     expect(toUpstreamEvent({ ...base, traits }, undefined)).toEqual({ traits: { phones: [{ phoneNumber: '+1', smsOptIn: { subscribed: true } }] } });
   });
 
-  it('replaces an empty or null ip but never a real one', () => {
+  it('writes its own client IP over any ip the page put in an opt-in: empty, null or forged', () => {
     const traits = { emails: [{ emailAddress: 'a@b.c', emailOptIn: { ip: '' } }, { emailAddress: 'd@b.c', emailOptIn: { ip: null } }, { emailAddress: 'e@b.c', emailOptIn: { ip: '192.0.2.1' } }] };
     const out = toUpstreamEvent({ ...base, traits } as RelayEvent, '203.0.113.7');
-    expect(out.traits.emails!.map((e) => e.emailOptIn!.ip)).toEqual(['203.0.113.7', '203.0.113.7', '192.0.2.1']);
+    expect(out.traits.emails!.map((e) => e.emailOptIn!.ip)).toEqual(['203.0.113.7', '203.0.113.7', '203.0.113.7']);
+  });
+
+  it('removes an ip the page put in an opt-in when it knows no client IP itself', () => {
+    const traits = { phones: [{ phoneNumber: '+1', smsOptIn: { subscribed: true, ip: '6.6.6.6' }, voiceOptIn: { subscribed: true } }] };
+    expect(toUpstreamEvent({ ...base, traits }, undefined)).toEqual({ traits: { phones: [{ phoneNumber: '+1', smsOptIn: { subscribed: true }, voiceOptIn: { subscribed: true } }] } });
   });
 });
 
