@@ -54,7 +54,7 @@ const minify = (extra = {}) =>
  * declarations) is ever packed. */
 const cleanDist = { name: 'clean-dist', buildStart: () => rmSync('dist', { recursive: true, force: true }) };
 
-const isExternalForNpm = (id) => /^(idb-keyval|zod)(\/|$)/.test(id) || id.startsWith('node:');
+const isExternalForNpm = (id) => /^(idb-keyval|zod|redis|@redis)(\/|$)/.test(id) || id.startsWith('node:');
 
 /** The npm entries: readable (not minified) ESM and CJS; users' bundlers minify. */
 const library = {

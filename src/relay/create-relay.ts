@@ -124,6 +124,9 @@ async function handle(config: RelayConfig, engine: Engine, guard: AbuseGuard, re
     const jobs = screening.held.size === 0 ? prepared.jobs : prepared.jobs.filter((job) => !screening.held.has(job.index));
     await forwardBatch(engine, jobs, prepared.outcomes, engine.now() + config.forwardTimeoutMs);
     const result = toResult(prepared);
+    engine.count('events_accepted', result.accepted.length);
+    engine.count('events_rejected', result.rejected.length);
+    engine.count('events_retry', result.retry.length);
     const pause = engine.pacer.pauseLeft();
     // A hint for the browser's backoff: Regal asked the relay to pause this long.
     const hint = result.retry.length > 0 && pause > 0 ? { 'retry-after': String(Math.ceil(pause / 1000)) } : undefined;

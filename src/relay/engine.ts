@@ -6,6 +6,8 @@ import { nodeTransport } from './upstream/node-transport';
 import type { RelayConfig } from './options';
 import type { Outcome } from './forward/outcome';
 import type { DedupeStore, ForwardErrorInfo } from './types';
+import type { RelayCounterName, RelayMetrics, RelayObservationName } from './metrics';
+import type { RelayState } from './state/relay-state';
 
 /**
  * The state one relay instance shares across all its requests: one pacing schedule, one
@@ -19,8 +21,18 @@ export interface Engine {
   readonly pacer: Pacer;
   readonly slots: Slots;
   readonly transport: Transport;
-  readonly dedupe: DedupeStore;
+  readonly dedupe: DedupeStore | undefined;
   readonly dedupeWindowMs: number;
+  readonly state: RelayState;
+  /** How long a claim lasts: past it, no request of the claiming instance can still run. */
+  readonly claimTtlMs: number;
+  /** This instance's claim token. */
+  readonly token: string;
+  /** Upstream interval of the shared schedule in ms (0: unpaced). */
+  readonly intervalMs: number;
+  /** Calls the metrics sink; a sink that throws is ignored. */
+  count(name: RelayCounterName, by?: number, labels?: Record<string, string>): void;
+  observe(name: RelayObservationName, value: number): void;
   readonly upstreamTimeoutMs: number;
   readonly timeouts: Timeouts;
   /** messageId → the outcome of its forwarding, while it runs (a beacon and a retry racing). */
@@ -40,6 +52,13 @@ export function createEngine(config: RelayConfig): Engine {
     transport: pickTransport(config),
     dedupe: config.dedupe,
     dedupeWindowMs: config.dedupeWindowMs,
+    state: config.state,
+    // The batch's budget, then its last request's timeout, then a margin for clock steps.
+    claimTtlMs: config.forwardTimeoutMs + config.upstreamTimeoutMs + 1_000,
+    token: randomToken(config.random),
+    intervalMs: Number.isFinite(config.rateLimitPerSecond) ? 1000 / config.rateLimitPerSecond : 0,
+    count: metricsCall(config.metrics, 'inc'),
+    observe: metricsCall(config.metrics, 'observe'),
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     timeouts: createTimeouts(now, sleep),
     inFlight: new Map(),
@@ -52,6 +71,23 @@ export function createEngine(config: RelayConfig): Engine {
       }
     },
   };
+}
+
+function metricsCall<K extends keyof RelayMetrics>(metrics: RelayMetrics | undefined, method: K): NonNullable<RelayMetrics[K]> {
+  const call = ((...args: unknown[]) => {
+    try {
+      (metrics?.[method] as ((...a: unknown[]) => void) | undefined)?.apply(metrics, args);
+    } catch {
+      // A metrics sink must not break forwarding.
+    }
+  }) as NonNullable<RelayMetrics[K]>;
+  return call;
+}
+
+/** Tells this instance's claims from another's (only the claimer releases a claim). */
+function randomToken(random: () => number): string {
+  const uuid = (globalThis.crypto as Crypto | undefined)?.randomUUID?.();
+  return uuid ?? `${Date.now().toString(36)}-${Math.floor(random() * 2 ** 52).toString(36)}`;
 }
 
 function pickTransport({ fetch, upstream, apiKey }: RelayConfig): Transport {

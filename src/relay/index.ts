@@ -34,6 +34,10 @@
 export { createRelay } from './create-relay';
 export { toNodeHandler, type NodeHandler, type NodeRequest } from './receive/node-adapter';
 export { createMemoryDedupeStore, type MemoryDedupeStoreOptions } from './forward/dedupe-store';
+export { createMemoryState, type MemoryStateOptions } from './state/memory-state';
+export { createRedisState, type RedisCommandClient, type RedisStateOptions } from './state/redis-state';
+export type { ClaimResult, RelayState, WindowHit } from './state/relay-state';
+export { RELAY_COUNTERS, type RelayCounterName, type RelayMetrics, type RelayObservationName } from './metrics';
 export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 export type { RelayErrorCode } from './receive/respond';
 export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';

@@ -1,4 +1,6 @@
-import { createMemoryDedupeStore } from './forward/dedupe-store';
+import type { RelayMetrics } from './metrics';
+import { createMemoryState } from './state/memory-state';
+import type { RelayState } from './state/relay-state';
 import { sleep as realSleep } from './lib/sleep';
 import { toOriginAllowList, type OriginAllowList } from './receive/origin';
 import type { DedupeStore, ForwardErrorInfo, RelayOptions } from './types';
@@ -20,7 +22,10 @@ export interface RelayConfig {
   maxBatchEvents: number;
   forwardTimeoutMs: number;
   upstreamTimeoutMs: number;
-  dedupe: DedupeStore;
+  state: RelayState;
+  metrics: RelayMetrics | undefined;
+  /** The older dedupe store, when one was passed (then used instead of claims). */
+  dedupe: DedupeStore | undefined;
   dedupeWindowMs: number;
   trustProxy: boolean | number;
   fetch: typeof fetch | undefined;
@@ -61,7 +66,9 @@ export function resolveOptions(options: RelayOptions): RelayConfig {
     maxBatchEvents: integer('maxBatchEvents', options.maxBatchEvents ?? 500, false),
     forwardTimeoutMs: positive('forwardTimeoutMs', options.forwardTimeoutMs ?? 10_000, false),
     upstreamTimeoutMs: positive('upstreamTimeoutMs', options.upstreamTimeoutMs ?? 5_000, false),
-    dedupe: options.dedupe ?? createMemoryDedupeStore({ now }),
+    state: options.state ?? createMemoryState({ now }),
+    metrics: options.metrics,
+    dedupe: options.dedupe,
     dedupeWindowMs: positive('dedupeWindowMs', options.dedupeWindowMs ?? 24 * 60 * 60 * 1000, false),
     trustProxy: trustProxy(options.trustProxy ?? false),
     fetch: options.fetch,

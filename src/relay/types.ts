@@ -25,6 +25,9 @@ export interface DedupeStore {
   add(messageId: string, ttlMs: number): void | Promise<void>;
 }
 
+import type { RelayMetrics } from './metrics';
+import type { RelayState } from './state/relay-state';
+
 /** What the hosting server knows about the request that a web `Request` does not carry. */
 export interface RelayRequestInfo {
   /** The peer address of the connection (e.g. `socket.remoteAddress`). */
@@ -84,7 +87,18 @@ export interface RelayOptions {
    * waits for this request's outcome rather than sending the event a second time.
    */
   upstreamTimeoutMs?: number;
-  /** Where forwarded messageIds are remembered. Default: `createMemoryDedupeStore()`. */
+  /**
+   * What relay instances share: claims on messageIds (never forwarded twice), the
+   * account's one upstream schedule, pauses after a 429. Default `createMemoryState()`
+   * (this process only); `createRedisState({ url })` for several instances or serverless.
+   */
+  state?: RelayState;
+  /** Counters and observations for a metrics exporter (names in `RelayMetrics`). */
+  metrics?: RelayMetrics;
+  /**
+   * The older, check-then-add dedupe store: when set, it is used instead of the state's
+   * claims. It races between instances (`has`, then `add`); prefer `state`.
+   */
   dedupe?: DedupeStore;
   /** How long a forwarded messageId is remembered, in ms. Default 24 h. */
   dedupeWindowMs?: number;
@@ -112,14 +126,6 @@ export interface RelayOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called for every failed upstream attempt and for unexpected errors. Must not throw (errors are ignored). */
   onForwardError?: (info: ForwardErrorInfo) => void;
-  /**
-   * Counters for your metrics system: the relay calls `inc(name, 1, labels)` for each
-   * refusal of its per-client limits (`limit_429s` with `limit: 'batches' | 'identities'`),
-   * each event held back by phone velocity (`events_held_back`, `reason: 'phone_velocity'`)
-   * and each bot verification (`bot_verifications`, `outcome: 'passed' | 'failed' |
-   * 'missing' | 'unavailable' | 'reused'`). Must not throw (errors are ignored).
-   */
-  metrics?: { inc?(name: string, by?: number, labels?: Record<string, string>): void };
   /**
    * Per-client limits (by client IP, see `trustProxy`): batches per minute (600), phone
    * numbers and emails not seen before from one IP per minute (20) and per hour (200), and

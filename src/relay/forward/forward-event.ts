@@ -20,10 +20,17 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
     let result: AttemptResult;
     try {
       if (engine.now() >= deadline) return OUT_OF_TIME;
+      const waitFrom = engine.now();
       if (!(await engine.pacer.take(deadline))) {
         return retry(engine.pacer.pauseLeft() > 0 ? 'upstream asked to pause (429) past forwardTimeoutMs' : 'rate limit queue longer than forwardTimeoutMs');
       }
+      if (engine.state.shared) {
+        const refused = await takeSharedTurn(engine, messageId, deadline);
+        if (refused) return refused;
+      }
+      engine.observe('pacing_wait_ms', engine.now() - waitFrom);
       result = await attemptOnce(engine, body);
+      engine.count('upstream_requests', 1, { status: result.response ? String(result.response.status) : 'error' });
     } finally {
       engine.slots.release();
     }
@@ -44,6 +51,13 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
       // this event's next `pacer.take` waits for the end of the pause like everyone else's.
       const until = now + (parseRetryAfter(response!.retryAfter, now) ?? upstreamRetryDelay(attempt - 1, engine.random));
       engine.pacer.pauseUntil(until);
+      engine.count('upstream_429_pauses');
+      if (engine.state.shared) {
+        engine.state.pause(until - now).catch((error: unknown) => {
+          engine.count('state_errors');
+          engine.report({ messageId, attempt, error, reason: `shared state failed on pause(): ${error instanceof Error ? error.message : String(error)}`, willRetry: false });
+        });
+      }
       const again = until < deadline;
       engine.report({ ...base, willRetry: again });
       if (!again) return retry(reason);
@@ -56,6 +70,26 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
     if (!again) return retry(reason);
     if (delay > 0) await engine.sleep(delay);
   }
+}
+
+/**
+ * Waits for this request's turn on the account's schedule shared by every instance.
+ * Answers the `retry` outcome when there is no turn before `deadline` or the state fails
+ * (never sends unpaced), `undefined` once it is this request's turn.
+ */
+async function takeSharedTurn(engine: Engine, messageId: string, deadline: number): Promise<Outcome | undefined> {
+  let wait: number | undefined;
+  try {
+    wait = await engine.state.reserve(engine.intervalMs, deadline - engine.now());
+  } catch (error) {
+    const reason = `shared state failed on reserve(): ${error instanceof Error ? error.message : String(error)}`;
+    engine.count('state_errors');
+    engine.report({ messageId, attempt: 0, error, reason, willRetry: false });
+    return retry(reason);
+  }
+  if (wait === undefined) return retry('the shared upstream schedule is fuller than forwardTimeoutMs');
+  if (wait > 0) await engine.sleep(wait);
+  return undefined;
 }
 
 type AttemptResult = { response: UpstreamResponse; error?: undefined; reason?: undefined } | { response?: undefined; error: unknown; reason: string };

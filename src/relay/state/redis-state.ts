@@ -1,0 +1,148 @@
+import type { ClaimResult, RelayState } from './relay-state';
+import { CLAIM, DISTINCT, HIT, PAUSE, PAUSE_LEFT, RELEASE, RESERVE } from './redis-scripts';
+
+/**
+ * What the Redis state needs of a client: one raw command. The official `redis` client has
+ * it as is; for another client (ioredis's `call`, an HTTP Redis such as Upstash) it is a
+ * few lines (see the README).
+ */
+export interface RedisCommandClient {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+export interface RedisStateOptions {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://`). Connects with the official `redis` client. */
+  url?: string;
+  /** A client you connected yourself (then `url` is ignored and `close` leaves it open). */
+  client?: RedisCommandClient;
+  /**
+   * Prefix of every key. Default `regal:`. Relays of one Regal account share it; another
+   * account (another API key, another rate limit) needs its own.
+   */
+  prefix?: string;
+  /** Longest wait for one Redis call, in ms; past it the call fails and the relay answers `retry`. Default 1 000. */
+  timeoutMs?: number;
+}
+
+/**
+ * The relay's shared state in Redis, for any number of instances: claims with `SET`-like
+ * Lua scripts, the account's schedule as a GCRA on Redis's clock (see redis-scripts.ts),
+ * a TTL on every key.
+ *
+ * When Redis is down or slow, calls fail within `timeoutMs`; the relay answers `retry`
+ * (the browser keeps the events) and reports it. The `redis` client reconnects by itself,
+ * with commands failing fast meanwhile instead of queueing.
+ *
+ * @example
+ * const relay = createRelay({ apiKey, state: createRedisState({ url: process.env.REDIS_URL }) })
+ */
+export function createRedisState(options: RedisStateOptions = {}): RelayState {
+  const prefix = options.prefix ?? 'regal:';
+  const timeoutMs = options.timeoutMs ?? 1_000;
+  if (options.client === undefined && typeof options.url !== 'string') {
+    throw new TypeError('createRedisState: pass url (e.g. redis://127.0.0.1:6379) or a connected client');
+  }
+  if (!(timeoutMs > 0)) throw new RangeError(`createRedisState: timeoutMs must be a positive number, got ${timeoutMs}`);
+  const owned = options.client === undefined ? connect(options.url!) : undefined;
+  const client: Promise<RedisCommandClient> = options.client ? Promise.resolve(options.client) : owned!.then((c) => c.client);
+  client.catch(() => {}); // surfaced by each call
+
+  const send = async (args: string[]): Promise<unknown> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer ${args[0]} within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([client.then(async (c) => {
+        // While (re)connecting, wait for the connection within this call's time rather than fail at once.
+        if (owned) await (await owned).ready();
+        return c.sendCommand(args);
+      }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const script = (lua: string, keys: string[], ...args: Array<string | number>) => send(['EVAL', lua, String(keys.length), ...keys, ...args.map(String)]);
+  const idKey = (messageId: string) => `${prefix}id:${messageId}`;
+  const scheduleKeys = [`${prefix}schedule`, `${prefix}pause`];
+
+  return {
+    shared: true,
+    async claim(messageId, token, ttlMs): Promise<ClaimResult> {
+      const result = Number(await script(CLAIM, [idKey(messageId)], token, Math.ceil(ttlMs)));
+      return result === 0 ? 'claimed' : result === 2 ? 'forwarded' : 'held';
+    },
+    async markForwarded(messageId, windowMs) {
+      await send(['SET', idKey(messageId), '', 'PX', String(Math.ceil(windowMs))]);
+    },
+    async release(messageId, token) {
+      await script(RELEASE, [idKey(messageId)], token);
+    },
+    async reserve(intervalMs, maxWaitMs) {
+      const wait = Number(await script(RESERVE, scheduleKeys, intervalMs, Number.isFinite(maxWaitMs) ? maxWaitMs : 1e15));
+      return wait < 0 ? undefined : wait;
+    },
+    async pause(ms) {
+      await script(PAUSE, scheduleKeys, Math.ceil(ms));
+    },
+    async pauseLeft() {
+      return Number(await script(PAUSE_LEFT, [scheduleKeys[1]]));
+    },
+    async hit(key, windowMs, limit) {
+      const count = Number(await script(HIT, [`${prefix}hit:${key}`], Math.ceil(windowMs)));
+      return { count, allowed: count <= limit };
+    },
+    async distinct(key, member, windowMs) {
+      return Number(await script(DISTINCT, [`${prefix}set:${key}`], member, Math.ceil(windowMs)));
+    },
+    async ping() {
+      try {
+        return (await send(['PING'])) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (!owned) return;
+      try {
+        (await owned).client.destroy();
+      } catch {
+        // Never connected: nothing to close.
+      }
+    },
+  };
+}
+
+interface OwnedClient {
+  client: RedisCommandClient & { destroy(): void };
+  /** Resolves at once when connected, else when the connection is (re)established. */
+  ready(): Promise<void>;
+}
+
+/**
+ * The official client, imported on first use (a relay without Redis never loads it).
+ * Commands fail at once while disconnected (`disableOfflineQueue`) rather than wait in a
+ * queue past the relay's budget; reconnection retries forever, backing off up to 2 s.
+ */
+async function connect(url: string): Promise<OwnedClient> {
+  const { createClient } = await import('redis');
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000) },
+  });
+  client.on('error', () => {
+    // Reported by the calls that fail; the client reconnects by itself.
+  });
+  let waiters: Array<() => void> = [];
+  client.on('ready', () => {
+    const resolved = waiters;
+    waiters = [];
+    for (const resolve of resolved) resolve();
+  });
+  void client.connect().catch(() => {});
+  return {
+    client: client as unknown as OwnedClient['client'],
+    ready: () => (client.isReady ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+  };
+}

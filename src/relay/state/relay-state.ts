@@ -1,0 +1,62 @@
+/**
+ * What relay instances share: the small interface behind the relay's guarantees when it
+ * runs as several instances (behind a load balancer, in serverless functions). Two
+ * implementations: `createMemoryState()` (one process, the default) and
+ * `createRedisState()`. Another store plugs in by implementing these methods; each must
+ * be atomic on its own (see the README for an HTTP Redis such as Upstash).
+ *
+ * Every method may reject (store down, timeout): the relay then answers `retry` and
+ * reports the failure through `onForwardError`; it never forwards unguarded.
+ */
+
+/** Whether this instance may forward a messageId now. */
+export type ClaimResult =
+  /** Claimed by this call: forward it, then `markForwarded` or `release`. */
+  | 'claimed'
+  /** Another instance holds a claim on it right now: answer `retry`. */
+  | 'held'
+  /** Forwarded already (within the dedupe window): answer `accepted`. */
+  | 'forwarded';
+
+export interface WindowHit {
+  /** Hits in the current window, this one included. */
+  count: number;
+  /** `count <= limit`. */
+  allowed: boolean;
+}
+
+export interface RelayState {
+  /**
+   * Atomically claims `messageId` for `ttlMs` unless it is claimed or forwarded. The claim
+   * expires by itself, so a crashed instance never blocks an event for good. `token`
+   * identifies the claimer (for `release`).
+   */
+  claim(messageId: string, token: string, ttlMs: number): Promise<ClaimResult>;
+  /** Marks `messageId` forwarded for `windowMs` (replacing the claim). */
+  markForwarded(messageId: string, windowMs: number): Promise<void>;
+  /** Drops this claimer's claim (the forward failed); leaves a mark or another's claim alone. */
+  release(messageId: string, token: string): Promise<void>;
+  /**
+   * Reserves the next send time on the account's one schedule (one request every
+   * `intervalMs`, after any pause): resolves the ms to wait before sending, or `undefined`,
+   * reserving nothing, when that would be `maxWaitMs` or more.
+   */
+  reserve(intervalMs: number, maxWaitMs: number): Promise<number | undefined>;
+  /** Pauses every instance for `ms` from now (a 429's Retry-After). Never shortens a pause. */
+  pause(ms: number): Promise<void>;
+  /** ms left of the current pause; 0 when not paused. */
+  pauseLeft(): Promise<number>;
+  /** A fixed-window counter: one hit on `key`, in windows of `windowMs`. */
+  hit(key: string, windowMs: number, limit: number): Promise<WindowHit>;
+  /** Adds `member` to the set `key` and answers how many distinct members it saw in the last `windowMs`. */
+  distinct(key: string, member: string, windowMs: number): Promise<number>;
+  /** Whether the store answers right now (for health checks). Never rejects. */
+  ping(): Promise<boolean>;
+  /** Releases connections the state opened itself. */
+  close(): Promise<void>;
+  /**
+   * `false` for a state only this process sees (memory): the relay's own in-process pacer
+   * is then the schedule, and `reserve` is not called.
+   */
+  readonly shared: boolean;
+}
