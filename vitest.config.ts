@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three suites, one runner: fast unit tests in happy-dom, integration tests over real HTTP
-// against demo/'s servers, and end-to-end tests in real Chromium against the built bundle.
+// Four suites, one runner: fast unit tests in happy-dom, integration tests over real HTTP
+// against demo/'s servers, end-to-end tests in real Chromium against the built bundle, and
+// the guarantee tests (test/browser/guarantees/) once more in WebKit, the engine of every
+// browser on an iPhone.
 export default defineConfig({
   test: {
     projects: [
@@ -31,6 +33,19 @@ export default defineConfig({
           hookTimeout: 60_000,
           // One Chromium at a time: the machine has two cores.
           fileParallelism: false,
+          provide: { engine: 'chromium' },
+        },
+      },
+      {
+        test: {
+          name: 'webkit',
+          include: ['test/browser/guarantees/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // One MiniBrowser at a time (one per visitor), for the same reason.
+          fileParallelism: false,
+          provide: { engine: 'webkit' },
         },
       },
     ],

@@ -2,6 +2,11 @@
  * Page lifecycle hooks for delivery. Deliberately no `unload` / `beforeunload`: they keep
  * pages out of the back/forward cache, and `pagehide` plus `visibilitychange` to hidden
  * are the last events mobile browsers reliably fire.
+ *
+ * Both Chromium and WebKit cache a page that leaves the site (a link, about:blank) and fire
+ * `pageshow` with `persisted` when it comes back: its timers and sends resume from `visible`.
+ * (test/browser/guarantees/delivery.test.ts, "back/forward cache", runs in both engines; the
+ * store's own handling of a cached page is in queue/store.ts.)
  */
 export interface LifecycleHandlers {
   /** The page may be going away: send what is queued now. */

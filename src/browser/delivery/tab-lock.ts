@@ -3,7 +3,9 @@ import { localStore } from '../lib/local-storage';
 /**
  * One sending tab at a time. With the Web Locks API the lock dies with its tab, so a tab
  * closed mid-send never leaves the queue stuck. Without it (Safari < 15.4), a lease in
- * localStorage that expires on its own plays the same part.
+ * localStorage that expires on its own plays the same part. WebKit has had Web Locks since
+ * Safari 15.4 (WebKitGTK 2.50, the one tested, has them): two windows of one visitor never send at once there either
+ * (test/browser/guarantees/delivery.test.ts, "two tabs", in Chromium and WebKit).
  *
  * Resolves true if `fn` ran, false if another tab holds the lock.
  */

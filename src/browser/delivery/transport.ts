@@ -62,7 +62,9 @@ export function relayBody(events: OutgoingEvent[], now: () => number): string {
   return JSON.stringify({ batch: events, sentAt: new Date(now()).toISOString() });
 }
 
-/** Fire-and-forget at unload. False when the browser refused (over its 64 KB quota). */
+/** Fire-and-forget at unload. False when the browser refused (over its 64 KB quota).
+ * Chromium and WebKit both send a beacon queued in `pagehide` of a closing tab (test:
+ * test/browser/guarantees/delivery.test.ts, "a tab closed right after track()"). */
 export function beacon(url: string, body: string): boolean {
   try {
     return navigator.sendBeacon(url, body);

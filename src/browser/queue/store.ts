@@ -3,6 +3,18 @@
  * back to memory when IndexedDB is missing (old engines, some private modes), blocked
  * (an open that never answers), over quota, or loses its connection (WebKit closes it
  * when the app is backgrounded: every later transaction throws InvalidStateError).
+ *
+ * WebKit and the back/forward cache: a page that enters the cache (pagehide with
+ * `persisted`) while one of its readwrite transactions is still running is frozen with
+ * the transaction open. WebKit neither commits nor aborts it while the page stays cached,
+ * and every later transaction of the origin on the same object store waits behind it:
+ * the next page of the site cannot read the visitor's identity, its store times out and
+ * falls back to memory, and the visitor is a stranger (seen in WebKitGTK 2.50 after a
+ * burst of 200 calls cut short by leaving the site; the page stays cached, so it lasts
+ * until the cache evicts it). So when the page is frozen, the store aborts its running
+ * transactions and starts none until the page is shown again; the aborted writes run
+ * again then. Nothing is lost meanwhile: at pagehide every record not yet in IndexedDB
+ * is also copied to localStorage (rescue.ts), which the next page load of the site takes.
  */
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 
@@ -47,21 +59,61 @@ const OPEN_TIMEOUT_MS = 5000;
 export function resilientStore(name: string, onFallback: (cause: unknown) => void): KeyValueStore {
   let idb: UseStore | undefined;
   let fallback: KeyValueStore | undefined = hasIndexedDB() ? undefined : memoryStore();
+  // Transactions running now, and a promise that pageshow resolves while the page is frozen.
+  const live = new Set<IDBTransaction>();
+  let freezes = 0;
+  let frozen: Promise<void> | undefined;
+  let thaw: () => void;
+  let watching = false;
 
   /** One idb-keyval transaction (`mode`, `op` on the object store), or the memory store's
    * `onMemory` after a fallback. */
   const run = async <T>(mode: IDBTransactionMode, op: (os: IDBObjectStore) => T | PromiseLike<T>, onMemory: (m: KeyValueStore) => Promise<T>): Promise<T> => {
     for (let attempt = 0; !fallback && attempt < 2; attempt++) {
+      if (!watching && typeof addEventListener === 'function') {
+        watching = true;
+        // Frozen into the back/forward cache (see the top of this file): abort what runs,
+        // start nothing until the page is shown again.
+        addEventListener('pagehide', (e) => {
+          if (!e.persisted) return;
+          freezes++;
+          frozen ||= new Promise((resolve) => (thaw = resolve));
+          live.forEach((tx) => {
+            try {
+              tx.abort();
+            } catch {} // finished meanwhile
+          });
+        });
+        addEventListener('pageshow', (e) => {
+          if (e.persisted) (frozen = undefined), thaw();
+        });
+      }
+      await frozen;
+      const epoch = freezes;
+      let tx: IDBTransaction | undefined;
       try {
         idb ||= createStore(name, 'kv');
-        return await withTimeout(idb(mode, op));
+        return await withTimeout(
+          idb(mode, (os) => {
+            tx = os.transaction;
+            // Frozen since this attempt began (the open answered in between): not now.
+            if (frozen) throw (tx.abort(), new Error('frozen'));
+            live.add(tx);
+            return op(os);
+          }),
+        );
       } catch (cause) {
         // A lost connection stays lost for this handle: retry once on a fresh one.
         idb = undefined;
-        if (attempt) {
+        // Aborted by a freeze (or timed out across one): not the store's failure; again
+        // once the page is shown.
+        if (freezes !== epoch) attempt--;
+        else if (attempt) {
           fallback = memoryStore();
           onFallback(cause);
         }
+      } finally {
+        live.delete(tx!);
       }
     }
     return onMemory(fallback!);
@@ -139,3 +191,4 @@ function withTimeout<T>(promise: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout>;
   return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(reject, OPEN_TIMEOUT_MS, new Error('IndexedDB did not answer'))))]).finally(() => clearTimeout(timer));
 }
+

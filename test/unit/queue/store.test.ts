@@ -82,3 +82,38 @@ describe('storage failures', () => {
     expect(relay.events().map((e) => e.name ?? 'identify')).toContain('before loss');
   });
 });
+
+describe('a page frozen into the back/forward cache', () => {
+  const pageTransition = (type: 'pagehide' | 'pageshow', persisted: boolean) => dispatchEvent(Object.assign(new Event(type), { persisted }));
+
+  it('aborts a write still running at a persisted pagehide, starts nothing while cached, and writes it once shown again, without falling back to memory', async () => {
+    const fallbacks: unknown[] = [];
+    const store = resilientStore('freeze-test', (cause) => fallbacks.push(cause));
+    await store.setMany([['m:identity', 'kept']]);
+    const write = store.setMany(Array.from({ length: 200 }, (_, i) => [`e:${String(i).padStart(4, '0')}`, i] as [string, unknown]));
+    let written = false;
+    write.then(() => (written = true));
+    // The page is cached while the write runs (WebKit would keep its transaction open,
+    // blocking every later transaction of the site on this store).
+    pageTransition('pagehide', true);
+    const read = store.get('m:identity');
+    let readDone = false;
+    read.then(() => (readDone = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect({ written, readDone }).toEqual({ written: false, readDone: false });
+    pageTransition('pageshow', true);
+    await write;
+    expect(await read).toBe('kept');
+    expect((await store.keys()).length).toBe(201);
+    expect(store.kind).toBe('indexeddb');
+    expect(fallbacks).toEqual([]);
+  });
+
+  it('a pagehide that is not into the cache (the page is unloading) leaves running writes alone', async () => {
+    const store = resilientStore('freeze-test-2', () => {});
+    const write = store.setMany([['e:0001', 1]]);
+    pageTransition('pagehide', false);
+    await write;
+    expect(await store.get('e:0001')).toBe(1);
+  });
+});
