@@ -109,7 +109,8 @@ const relayService = {
 const demoServer = {
   input: 'demo/server/main.ts',
   output: { file: 'demo/dist/server.js', format: 'es', sourcemap: true },
-  external: (id) => id.startsWith('node:') || id === 'zod' || id.startsWith('zod/'),
+  // The Redis client stays a package import (loaded only when REGAL_REDIS_URL is set).
+  external: (id) => id.startsWith('node:') || /^(zod|redis|@redis)(\/|$)/.test(id),
   plugins: [nodeResolve({ preferBuiltins: true }), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false, include: ['src/**/*.ts', 'demo/server/**/*.ts'] })],
 };
 

@@ -2,8 +2,10 @@
  * `npm start`: the reference server on 127.0.0.1 with the demo mounts (the relay at
  * /regal, once it exists). Configured by environment:
  *   PORT (8787), REGAL_API_KEY (demo-key), REGAL_DATA_DIR (demo/.data),
- *   REGAL_RATE_LIMIT (300 requests/second), REGAL_FAULT_SEED (faults use Math.random).
+ *   REGAL_RATE_LIMIT (300 requests/second), REGAL_FAULT_SEED (faults use Math.random),
+ *   REGAL_REDIS_URL (the relay's shared state in Redis; absent: memory).
  */
+import { createRedisState } from '../../src/relay/index';
 import { curlCommand } from './curl-command';
 import { createDemoMounts } from './demo-mounts';
 import { OPENAPI_EXAMPLE_EVENT } from './openapi-example';
@@ -37,7 +39,9 @@ async function main(): Promise<void> {
     dataDir: process.env.REGAL_DATA_DIR || undefined,
     rateLimitPerSecond: numberFromEnv('REGAL_RATE_LIMIT', (n) => n > 0, 'requests/second, > 0'),
     random: seed === undefined ? undefined : seededRandom(seed),
-    mounts: createDemoMounts(),
+    // REGAL_REDIS_URL: the demo's relay keeps its shared state (dedupe, schedule, limits) in
+    // Redis, as several relay instances would; absent, in this process's memory.
+    mounts: createDemoMounts(process.env.REGAL_REDIS_URL ? { relay: { state: createRedisState({ url: process.env.REGAL_REDIS_URL }) } } : {}),
   });
 
   console.log(
