@@ -20,17 +20,8 @@ import { root, startSite, type Site } from './site';
 
 export { describeEvents, names, sleep, type Contact, type RelayRequest, type StoredEvent, type TestPage } from './site';
 
-export const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM, CHROMIUM_ARGS } from './engines/chromium-engine';
+export { CHROMIUM };
 
 const hasChromium = existsSync(CHROMIUM);
 const MISSING = `real-browser tests need Debian Chromium at ${CHROMIUM} (apt-get install -y chromium)`;

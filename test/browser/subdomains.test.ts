@@ -15,6 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createDemoMounts } from '../../demo/server/demo-mounts';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
+import { CHROMIUM_ARGS } from './engines/chromium-engine';
 import { CHROMIUM, describeEvents, describeInBrowser, sleep, snippet, type Contact, type StoredEvent } from './harness';
 
 const DOMAIN = 'example.test';
@@ -23,14 +24,7 @@ const APPLY = `apply.${DOMAIN}`;
 // The harness's flags, plus the two names, and without the checks that stop a page of a
 // public-looking name from reaching a loopback address (Chromium's Local Network Access).
 const chromiumArgs = (port: number) => [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...CHROMIUM_ARGS,
   `--host-resolver-rules=MAP ${WWW} 127.0.0.1, MAP ${APPLY} 127.0.0.1`,
   '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests',
   // cookieStore exists in secure contexts only: the test's plain-http origins count as one,

@@ -8,7 +8,11 @@ import { chromium } from 'playwright-core';
 import type { Site } from '../site';
 import type { Engine, EngineDefinition, EngineVisitor, Tab } from './engine';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium (`npx playwright install` cannot work here). */
+export const CHROMIUM = '/usr/bin/chromium';
+/** The flags every test launch uses: headless as root, and none of Chromium's own network
+ * traffic (this machine's network is closed, and it would fail many connections at once). */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function tab(page: Page, base: string): Tab {
   const at = (path: string) => new URL(path, base).href;
@@ -40,7 +44,7 @@ export const chromiumEngine: EngineDefinition = {
     const browser: Browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
       ignoreDefaultArgs: ['--disable-back-forward-cache'],
     });
     const contexts = new Set<BrowserContext>();
