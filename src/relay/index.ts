@@ -38,7 +38,7 @@ export { createMemoryState, type MemoryStateOptions } from './state/memory-state
 export { createRedisState, type RedisCommandClient, type RedisStateOptions } from './state/redis-state';
 export type { ClaimResult, RelayState, WindowHit } from './state/relay-state';
 export { RELAY_COUNTERS, type RelayCounterName, type RelayMetrics, type RelayObservationName } from './metrics';
-export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
+export type { DedupeStore, ForwardErrorInfo, Relay, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 export type { RelayErrorCode } from './receive/respond';
 export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';
 export type { VisitorCookieOptions } from './receive/visitor-cookie';
