@@ -79,11 +79,34 @@ describe('configuration', () => {
     ['REGAL_TRUST_PROXY', 'yes', 'REGAL_TRUST_PROXY must be true, false, or the number of proxies'],
     ['REGAL_RATE_LIMIT', '0', 'REGAL_RATE_LIMIT must be'],
     ['REGAL_RATE_LIMIT', 'fast', 'REGAL_RATE_LIMIT must be'],
+    ['REGAL_LIMIT_BATCHES_PER_MINUTE', '0', 'REGAL_LIMIT_BATCHES_PER_MINUTE must be a whole number of at least 1, or off'],
+    ['REGAL_LIMIT_IPS_PER_PHONE_PER_HOUR', '-5', 'REGAL_LIMIT_IPS_PER_PHONE_PER_HOUR must be'],
+    ['REGAL_BOT_PROVIDER', 'captcha', 'REGAL_BOT_PROVIDER must be turnstile, recaptcha or hcaptcha'],
+    ['REGAL_BOT_SECRET', 'hunter2-secret', 'REGAL_BOT_SECRET is set but REGAL_BOT_PROVIDER is not'],
   ])('refuses %s=%s with a message naming it, exit 1', async (name, value, message) => {
     const { exited, stderr } = spawnRelay({ REGAL_API_KEY: 'k', [name]: value });
     expect((await exited).code).toBe(1);
     expect(stderr()).toContain(message);
     expect(stderr()).not.toContain('hunter2-secret');
+  });
+
+  it('REGAL_LIMIT_* and REGAL_BOT_* configure the limits and the bot verification; the secret is never logged', async () => {
+    const relay = await relayTo(`${reference.url}/events`, {
+      REGAL_LIMIT_BATCHES_PER_MINUTE: '2',
+      REGAL_LIMIT_NEW_IDENTITIES_PER_HOUR: 'off',
+      REGAL_BOT_PROVIDER: 'turnstile',
+      REGAL_BOT_SECRET: 'hunter2-secret',
+    });
+    const start = relay.logs.find((line) => line.event === 'start');
+    expect(start).toMatchObject({ limits: 'batchesPerMinute=2 newIdentitiesPerMinute=20 newIdentitiesPerHour=off ipsPerPhonePerHour=5', botVerification: 'turnstile' });
+    // An opt-in without the widget's token: rejected with the reason (the provider is not asked).
+    const lead = await (await post(relay.url, [leadEvent('svc-bot-1', 1)])).json();
+    expect(lead.rejected).toEqual([{ messageId: 'svc-bot-1', reason: expect.stringMatching(/^bot verification: this event carries an opt-in but no turnstile token/) }]);
+    expect((await post(relay.url, [{ messageId: 'svc-limit-1', name: 'Page Viewed', traits: {} }])).status).toBe(200);
+    const third = await post(relay.url, [{ messageId: 'svc-limit-2', name: 'Page Viewed', traits: {} }]);
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(relay.stdout() + relay.stderr()).not.toContain('hunter2-secret');
   });
 
   it('refuses a port in use with a message, exit 1', async () => {
