@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
+import { describeWithRedis, startRedisServer, type RedisServer } from '../support/redis-server';
 import { requireBuiltBin, spawnRelay, startRelayProcess, type RelayProcess } from './relay-service-process';
 
 let reference: ReferenceServer;
@@ -301,3 +302,25 @@ async function until(condition: () => Promise<boolean>, explain: () => string = 
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+describeWithRedis('limits shared by regal-relay processes on one Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(() => redis?.dispose());
+
+  it('two processes with REGAL_REDIS_URL count one client together: 3 batches a minute in all, not 3 each', async () => {
+    const env = { REGAL_REDIS_URL: redis.url, REGAL_LIMIT_BATCHES_PER_MINUTE: '3', REGAL_TRUST_PROXY: '1' };
+    const [one, two] = await Promise.all([relayTo(`${reference.url}/events`, env), relayTo(`${reference.url}/events`, env)]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await post(i % 2 === 0 ? one.url : two.url, [{ messageId: `svc-shared-${i}`, name: 'Page Viewed', traits: {} }], { 'x-forwarded-for': '198.51.100.77' });
+      statuses.push(response.status);
+      await response.body?.cancel();
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+    // Another client still gets through on either.
+    expect((await post(two.url, [{ messageId: 'svc-shared-other', name: 'Page Viewed', traits: {} }], { 'x-forwarded-for': '198.51.100.78' })).status).toBe(200);
+  });
+});
