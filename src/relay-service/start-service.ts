@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createRelay, RELAY_COUNTERS, toNodeHandler, type ForwardErrorInfo } from '../relay/index';
+import { resolveClientLimits } from '../relay/limits/client-limit-options';
 import type { ServiceConfig } from './env-config';
 import { createServiceServer, type ServiceServer } from './http-server';
 import { errorMessage, type LogFields, type Logger } from './json-logger';
@@ -13,7 +14,7 @@ import { createStoreMonitor } from './store-monitor';
 
 /** The counters the service feeds: what it answered, and what the relay reports as failures. */
 const SERVICE_COUNTERS = [
-  ...RELAY_COUNTERS.map((name) => ({ name, labelled: ['upstream_requests', 'limit_429s', 'events_held_back', 'bot_verifications'].includes(name) })),
+  ...RELAY_COUNTERS.map((name) => ({ name, labelled: ['upstream_requests', 'limit_429s', 'events_held_back', 'bot_verifications', 'phone_warnings'].includes(name) })),
   { name: 'forward_errors', labelled: true },
 ];
 
@@ -39,12 +40,17 @@ export async function startService(config: ServiceConfig, log: Logger, version: 
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
     rateLimitPerSecond: config.rateLimitPerSecond,
+    limits: config.limits,
+    botVerification: config.botVerification,
     ...state.relayOptions,
     metrics,
     onForwardError: (info) => {
       logForwardError(log, info);
       metrics.inc('forward_errors', 1, { status: info.status ?? 'none' });
     },
+    // Counted by the relay (phone_warnings); logged here without the number, which is
+    // personal data: the messageId finds the event.
+    onPhoneWarning: (warning) => log('warn', 'phone_warning', { messageId: warning.messageId, code: warning.code, reason: warning.message }),
   });
   const monitor = createStoreMonitor(state, log);
   const service = createServiceServer({
@@ -70,6 +76,8 @@ export async function startService(config: ServiceConfig, log: Logger, version: 
     rateLimitPerSecond: config.rateLimitPerSecond ?? 300,
     allowedOrigins: config.allowedOrigins === undefined ? '(same origin only)' : config.allowedOrigins === '*' ? '*' : config.allowedOrigins.join(','),
     trustProxy: config.trustProxy,
+    limits: describeLimits(config.limits),
+    botVerification: config.botVerification === undefined ? 'off' : `${config.botVerification.provider}${config.botVerification.required === false ? ' (not required)' : ''}`,
   };
   return {
     service,
@@ -96,6 +104,12 @@ function logForwardError(log: Logger, info: ForwardErrorInfo): void {
   };
   if (info.status === 429) log('warn', 'upstream_429_pause', fields);
   else log(info.status !== undefined && info.status >= 500 ? 'warn' : 'error', 'forward_error', fields);
+}
+
+/** The limits in effect, for the start line: `batchesPerMinute=600 ...` (`off` for a limit turned off). */
+function describeLimits(options: ServiceConfig['limits']): string {
+  const limits = resolveClientLimits(options);
+  return Object.entries(limits).map(([name, n]) => `${name}=${n === Infinity ? 'off' : n}`).join(' ');
 }
 
 /** A URL for a log line: no user name or password. */

@@ -12,9 +12,8 @@ import type { Relay, RelayHandler, RelayOptions, RelayRequestInfo } from './type
 import { closeForwarding } from './forward/close-forwarding';
 import { abuseMetric, createAbuseGuard, type AbuseGuard, type Screening } from './limits/abuse-guard';
 import type { LimitRefusal } from './limits/client-limits';
-import { createMemoryLimitState } from './limits/memory-limit-state';
-import { createMemoryTokenLedger } from './bot-verification/memory-token-ledger';
 import { renewVisitorCookie } from './receive/visitor-cookie';
+import { warnAccepted, type PhoneWarning } from './phones/phone-warnings';
 
 /**
  * Where `toNodeHandler` finds the body limit of a relay handler, to stop reading a body
@@ -43,7 +42,8 @@ export function createRelay(options: RelayOptions): Relay {
   const guard = createAbuseGuard({
     limits: config.limits,
     botVerification: config.botVerification,
-    state: { ...createMemoryLimitState(), ...createMemoryTokenLedger(config.now) },
+    // The relay's state counts the limits too: in Redis, every instance counts together.
+    state: config.state.limits,
     now: config.now,
     report: engine.report,
     count: (what) => {
@@ -129,6 +129,11 @@ async function handle(config: RelayConfig, engine: Engine, guard: AbuseGuard, re
     engine.count('events_accepted', result.accepted.length);
     engine.count('events_rejected', result.rejected.length);
     engine.count('events_retry', result.retry.length);
+    warnAccepted(
+      result,
+      prepared.events.map(({ event }) => event),
+      (warning) => phoneWarned(config, engine, warning),
+    );
     const pause = engine.pacer.pauseLeft();
     // A hint for the browser's backoff: Regal asked the relay to pause this long.
     const hint = result.retry.length > 0 && pause > 0 ? { 'retry-after': String(Math.ceil(pause / 1000)) } : undefined;
@@ -139,6 +144,16 @@ async function handle(config: RelayConfig, engine: Engine, guard: AbuseGuard, re
   }
 }
 
+/** Counts a phone warning and tells `onPhoneWarning`, whose errors are ignored. */
+function phoneWarned(config: RelayConfig, engine: Engine, warning: PhoneWarning): void {
+  engine.count('phone_warnings', 1, { code: warning.code });
+  try {
+    config.onPhoneWarning?.(warning);
+  } catch {
+    // A logging hook that throws must not cost the answer.
+  }
+}
+
 const withOne = ([name, labels]: [string, Record<string, string>]): [string, number, Record<string, string>] => [name, 1, labels];
 
 /** 429 with `Retry-After` in whole seconds (at least 1): the browser keeps the events and sends them then. */
@@ -146,8 +161,13 @@ function refusalResponse(refusal: LimitRefusal, cors: Record<string, string>): R
   return errorResponse(429, 'too_many_requests', refusal.message, { ...cors, 'retry-after': String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))) });
 }
 
-/** The shared state behind the limits did not answer: never forward unguarded; 503, reported. */
+/**
+ * The shared state behind the limits did not answer: never forward unguarded. 503 with
+ * `Retry-After`: the browser keeps the batch and sends it again (the state's client
+ * reconnects by itself meanwhile); reported and counted as a state error.
+ */
 function stateFailed(engine: Engine, error: unknown, cors: Record<string, string>): Response {
+  engine.count('state_errors');
   engine.report({ messageId: '', attempt: 0, error, reason: `limits: the relay's state failed: ${error instanceof Error ? error.message : String(error)}`, willRetry: false });
   return errorResponse(503, 'unavailable', "The relay's shared state did not answer, so it cannot check its limits; send the batch again later.", { ...cors, 'retry-after': '5' });
 }

@@ -36,9 +36,13 @@ export { toNodeHandler, type NodeHandler, type NodeRequest } from './receive/nod
 export { createMemoryDedupeStore, type MemoryDedupeStoreOptions } from './forward/dedupe-store';
 export { createMemoryState, type MemoryStateOptions } from './state/memory-state';
 export { createRedisState, type RedisCommandClient, type RedisStateOptions } from './state/redis-state';
-export type { ClaimResult, RelayState, WindowHit } from './state/relay-state';
+export type { ClaimResult, RelayState } from './state/relay-state';
+export type { FirstSightings, LimitAnswer, LimitState, MemberWindow } from './limits/limit-state';
+export type { TokenLedger } from './bot-verification/verify-consent';
 export { RELAY_COUNTERS, type RelayCounterName, type RelayMetrics, type RelayObservationName } from './metrics';
 export type { DedupeStore, ForwardErrorInfo, Relay, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 export type { RelayErrorCode } from './receive/respond';
 export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';
 export type { VisitorCookieOptions } from './receive/visitor-cookie';
+export { checkPhone, type PhoneCheck } from './phones/check-phone';
+export type { PhoneWarning } from './phones/phone-warnings';

@@ -4,6 +4,7 @@ import type { RelayState } from './state/relay-state';
 import { sleep as realSleep } from './lib/sleep';
 import { toOriginAllowList, type OriginAllowList } from './receive/origin';
 import type { DedupeStore, ForwardErrorInfo, RelayOptions } from './types';
+import type { PhoneWarning } from './phones/phone-warnings';
 import { resolveBotVerification, type BotVerificationConfig } from './bot-verification/bot-verification-options';
 import { resolveClientLimits, type ClientLimits } from './limits/client-limit-options';
 import { resolveVisitorCookie, type VisitorCookieConfig } from './receive/visitor-cookie';
@@ -33,6 +34,7 @@ export interface RelayConfig {
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   onForwardError: ((info: ForwardErrorInfo) => void) | undefined;
+  onPhoneWarning: ((warning: PhoneWarning) => void) | undefined;
   limits: ClientLimits;
   botVerification: BotVerificationConfig | undefined;
   visitorCookie: VisitorCookieConfig | undefined;
@@ -66,7 +68,7 @@ export function resolveOptions(options: RelayOptions): RelayConfig {
     maxBatchEvents: integer('maxBatchEvents', options.maxBatchEvents ?? 500, false),
     forwardTimeoutMs: positive('forwardTimeoutMs', options.forwardTimeoutMs ?? 10_000, false),
     upstreamTimeoutMs: positive('upstreamTimeoutMs', options.upstreamTimeoutMs ?? 5_000, false),
-    state: options.state ?? createMemoryState({ now }),
+    state: relayState(options.state, now),
     metrics: options.metrics,
     dedupe: options.dedupe,
     dedupeWindowMs: positive('dedupeWindowMs', options.dedupeWindowMs ?? 24 * 60 * 60 * 1000, false),
@@ -76,6 +78,7 @@ export function resolveOptions(options: RelayOptions): RelayConfig {
     random: options.random ?? Math.random,
     sleep: options.sleep ?? realSleep,
     onForwardError: options.onForwardError,
+    onPhoneWarning: options.onPhoneWarning,
     limits: resolveClientLimits(options.limits),
     botVerification: resolveBotVerification(options.botVerification, options.fetch),
     visitorCookie: resolveVisitorCookie(options.visitorCookie),
@@ -93,6 +96,15 @@ function integer(name: string, value: number, infinityAllowed: boolean): number 
   positive(name, value, infinityAllowed);
   if (Number.isFinite(value) && !Number.isInteger(value)) throw new RangeError(`createRelay: ${name} must be a whole number, got ${value}`);
   return value;
+}
+
+function relayState(state: RelayState | undefined, now: () => number): RelayState {
+  if (state === undefined) return createMemoryState({ now });
+  // A state without the limits' counters would leave the relay counting nothing.
+  if (state === null || typeof state !== 'object' || typeof state.claim !== 'function' || state.limits == null || typeof state.limits.hit !== 'function') {
+    throw new TypeError('createRelay: state must be a RelayState, e.g. createRedisState({ url }) or createMemoryState(), with its limits (see RelayState in the README)');
+  }
+  return state;
 }
 
 function trustProxy(value: boolean | number): boolean | number {

@@ -7,6 +7,7 @@ import type { ClientLimitOptions } from './limits/client-limit-options';
  */
 
 import type { VisitorCookieOptions } from './receive/visitor-cookie';
+import type { PhoneWarning } from './phones/phone-warnings';
 
 /**
  * Remembers which messageIds were forwarded (upstream answered 200), so that a retried
@@ -104,7 +105,8 @@ export interface RelayOptions {
   upstreamTimeoutMs?: number;
   /**
    * What relay instances share: claims on messageIds (never forwarded twice), the
-   * account's one upstream schedule, pauses after a 429. Default `createMemoryState()`
+   * account's one upstream schedule, pauses after a 429, and the per-client limits' counts
+   * (so instances on one Redis share one allowance per client). Default `createMemoryState()`
    * (this process only); `createRedisState({ url })` for several instances or serverless.
    */
   state?: RelayState;
@@ -141,6 +143,13 @@ export interface RelayOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called for every failed upstream attempt and for unexpected errors. Must not throw (errors are ignored). */
   onForwardError?: (info: ForwardErrorInfo) => void;
+  /**
+   * Called for each phone the relay warns about in its answer (a number Regal cannot dial,
+   * an SMS opt-in on a number that cannot receive texts), for logs and alerts. The event
+   * was forwarded all the same. `warning.phoneNumber` is personal data: keep it out of
+   * logs. Must not throw (errors are ignored).
+   */
+  onPhoneWarning?: (warning: PhoneWarning) => void;
   /**
    * Per-client limits (by client IP, see `trustProxy`): batches per minute (600), phone
    * numbers and emails not seen before from one IP per minute (20) and per hour (200), and

@@ -37,6 +37,8 @@ describe('the service’s close', () => {
         allowedOrigins: undefined,
         trustProxy: false,
         rateLimitPerSecond: undefined,
+        limits: undefined,
+        botVerification: undefined,
       },
       () => {},
       'test',

@@ -5,7 +5,7 @@
  * instances) and on the relay's own pacer (one process).
  */
 import { describe, expect, it } from 'vitest';
-import type { RelayState } from '../../../src/relay';
+import { createMemoryState, type RelayState } from '../../../src/relay';
 import { createPacer } from '../../../src/relay/upstream/pacer';
 import { event, flush, setup, type FakeClock } from './helpers';
 
@@ -20,8 +20,7 @@ function scriptedState(script: { reserve: number[]; pauseLeft?: number[] }) {
     reserve: async () => script.reserve[Math.min(calls.reserve++, script.reserve.length - 1)],
     pause: async () => {},
     pauseLeft: async () => script.pauseLeft?.[calls.pauseLeft++] ?? 0,
-    hit: async () => ({ count: 1, allowed: true }),
-    distinct: async () => 1,
+    limits: createMemoryState().limits,
     ping: async () => true,
     close: async () => {},
   };
