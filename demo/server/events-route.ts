@@ -60,7 +60,8 @@ export async function handleEvents(
   if (fault.errorStatus !== undefined) {
     stats.faultError();
     const message = `Injected fault: answering ${fault.errorStatus} (see GET /_stub/faults)`;
-    sendError(res, fault.errorStatus, 'fault_injected', message, { 'Retry-After': 1 });
+    const retryAfter = fault.errorRetryAfter > 0 ? { 'Retry-After': fault.errorRetryAfter } : undefined;
+    sendError(res, fault.errorStatus, 'fault_injected', message, retryAfter);
     return;
   }
 
