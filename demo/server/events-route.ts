@@ -60,8 +60,7 @@ export async function handleEvents(
   if (fault.errorStatus !== undefined) {
     stats.faultError();
     const message = `Injected fault: answering ${fault.errorStatus} (see GET /_stub/faults)`;
-    const retryAfter = fault.errorRetryAfter > 0 ? { 'Retry-After': fault.errorRetryAfter } : undefined;
-    sendError(res, fault.errorStatus, 'fault_injected', message, retryAfter);
+    sendError(res, fault.errorStatus, 'fault_injected', message, { 'Retry-After': fault.errorRetryAfter });
     return;
   }
 

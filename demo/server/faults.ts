@@ -12,10 +12,7 @@ export const FaultsSchema = z.strictObject({
   errorRate: z.number().min(0).max(1).optional(),
   /** Status of the injected errors; 503 when not given. */
   errorStatus: z.number().int().min(400).max(599).optional(),
-  /**
-   * `Retry-After` of the injected errors, in whole seconds; 1 when not given. 0 leaves the
-   * header out, as an overloaded gateway does: the client's own backoff then decides.
-   */
+  /** `Retry-After` of the injected errors, in whole seconds (0: retry at once); 1 when not given. */
   errorRetryAfter: z.number().int().min(0).max(3_600).optional(),
   /** Added before every request is handled. */
   latencyMs: z.number().int().min(0).max(60_000).optional(),
@@ -35,7 +32,7 @@ export interface FaultPlan {
   latencyMs: number;
   /** The status to answer with instead of handling the request, if any. */
   errorStatus: number | undefined;
-  /** Seconds for the injected error's `Retry-After`; 0: no header. */
+  /** Seconds for the injected error's `Retry-After`. */
   errorRetryAfter: number;
 }
 

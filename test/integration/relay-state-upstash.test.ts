@@ -102,9 +102,11 @@ describeWithRedis('the Upstash REST client of the README', () => {
     }
   });
 
-  it('costs three commands per forwarded event: claim, turn on the schedule, mark', async () => {
+  it('costs three commands per forwarded event that need not wait for its turn: claim, turn on the schedule, mark', async () => {
     const upstream = await startUpstream();
-    const relay = createRelay({ apiKey: 'edge-key', upstream: upstream.url, fetch, state: createRedisState({ client: upstashClient(upstash.url, TOKEN), prefix: 'upstash-count:' }), limits: false });
+    const state = createRedisState({ client: upstashClient(upstash.url, TOKEN), prefix: 'upstash-count:' });
+    // Pacing lifted: every turn is now, whatever this machine's timing.
+    const relay = createRelay({ apiKey: 'edge-key', upstream: upstream.url, fetch, state, limits: false, rateLimitPerSecond: Infinity });
     try {
       const before = upstash.commands();
       expect((await post(relay, batchOf(5, 'count'))).accepted).toHaveLength(5);
