@@ -4,6 +4,10 @@
  * and what it should be, instead of a relay that starts and loses events later.
  */
 
+import type { BuiltInBotVerification } from '../relay/bot-verification/bot-verification-options';
+import type { BotProvider } from '../relay/bot-verification/providers';
+import type { ClientLimitOptions } from '../relay/limits/client-limit-options';
+
 /** Regal's ingest, as the relay forwards to it by default. */
 export const REGAL_EVENTS_URL = 'https://events.regalvoice.com/events';
 export const DEFAULT_PORT = 8788;
@@ -22,7 +26,21 @@ export interface ServiceConfig {
   trustProxy: boolean | number;
   /** undefined: the relay's default (Regal's 300 requests/second). */
   rateLimitPerSecond: number | undefined;
+  /** The per-client limits set by environment (`Infinity`: off); undefined: the relay's defaults. */
+  limits: ClientLimitOptions | undefined;
+  /** undefined: no bot verification (the relay's default). */
+  botVerification: BuiltInBotVerification | undefined;
 }
+
+/** The variable of each per-client limit (see `ClientLimitOptions`). */
+export const LIMIT_VARIABLES = {
+  batchesPerMinute: 'REGAL_LIMIT_BATCHES_PER_MINUTE',
+  newIdentitiesPerMinute: 'REGAL_LIMIT_NEW_IDENTITIES_PER_MINUTE',
+  newIdentitiesPerHour: 'REGAL_LIMIT_NEW_IDENTITIES_PER_HOUR',
+  ipsPerPhonePerHour: 'REGAL_LIMIT_IPS_PER_PHONE_PER_HOUR',
+} as const satisfies Record<keyof ClientLimitOptions, string>;
+
+const BOT_PROVIDERS: readonly BotProvider[] = ['turnstile', 'recaptcha', 'hcaptcha'];
 
 /** A configuration the service cannot start with; `message` is for the person running it. */
 export class ConfigError extends Error {
@@ -50,6 +68,8 @@ export function readEnvConfig(env: Env): ServiceConfig {
     allowedOrigins: origins(env.REGAL_ALLOWED_ORIGINS),
     trustProxy: trustProxy(env.REGAL_TRUST_PROXY),
     rateLimitPerSecond: rateLimit(env.REGAL_RATE_LIMIT),
+    limits: limits(env),
+    botVerification: botVerification(env),
   };
 }
 
@@ -132,4 +152,55 @@ function rateLimit(raw: string | undefined): number | undefined {
     throw new ConfigError(`REGAL_RATE_LIMIT must be the Regal account's requests per second, a number above 0 (default 300), got ${show(value)}.`);
   }
   return n;
+}
+
+function limits(env: Env): ClientLimitOptions | undefined {
+  let options: ClientLimitOptions | undefined;
+  for (const [name, variable] of Object.entries(LIMIT_VARIABLES) as Array<[keyof ClientLimitOptions, string]>) {
+    const value = present(env[variable]);
+    if (value === undefined) continue;
+    let n = Number(value);
+    if (value.toLowerCase() === 'off') n = Infinity;
+    else if (!/^\d+$/.test(value) || !(n >= 1)) {
+      throw new ConfigError(`${variable} must be a whole number of at least 1, or off, got ${show(value)}.`);
+    }
+    (options ??= {})[name] = n;
+  }
+  return options;
+}
+
+function botVerification(env: Env): BuiltInBotVerification | undefined {
+  const provider = present(env.REGAL_BOT_PROVIDER)?.toLowerCase();
+  const secret = present(env.REGAL_BOT_SECRET);
+  const required = present(env.REGAL_BOT_REQUIRED)?.toLowerCase();
+  const minScore = present(env.REGAL_BOT_MIN_SCORE);
+  const verifyUrl = present(env.REGAL_BOT_VERIFY_URL);
+  if (provider === undefined) {
+    // A secret or setting without a provider is a typo, not a choice to run unprotected.
+    const stray = [['REGAL_BOT_SECRET', secret], ['REGAL_BOT_REQUIRED', required], ['REGAL_BOT_MIN_SCORE', minScore], ['REGAL_BOT_VERIFY_URL', verifyUrl]].find(([, v]) => v !== undefined);
+    if (stray) throw new ConfigError(`${stray[0]} is set but REGAL_BOT_PROVIDER is not: set REGAL_BOT_PROVIDER to turnstile, recaptcha or hcaptcha (the widget on your lead forms).`);
+    return undefined;
+  }
+  if (!(BOT_PROVIDERS as readonly string[]).includes(provider)) {
+    throw new ConfigError(`REGAL_BOT_PROVIDER must be turnstile, recaptcha or hcaptcha, got ${show(provider)}.`);
+  }
+  if (secret === undefined) {
+    throw new ConfigError(`REGAL_BOT_SECRET is required with REGAL_BOT_PROVIDER=${provider}: the widget's secret key (server side; never on the page).`);
+  }
+  const options: BuiltInBotVerification = { provider: provider as BotProvider, secret };
+  if (required !== undefined) {
+    if (required !== 'true' && required !== 'false') throw new ConfigError(`REGAL_BOT_REQUIRED must be true (default: opt-ins are forwarded only with a token that passed) or false (verify and report, refuse nothing), got ${show(required)}.`);
+    options.required = required === 'true';
+  }
+  if (minScore !== undefined) {
+    const n = Number(minScore);
+    if (provider !== 'recaptcha') throw new ConfigError(`REGAL_BOT_MIN_SCORE applies to reCAPTCHA v3 scores only; unset it with REGAL_BOT_PROVIDER=${provider}.`);
+    if (!/^\d*\.?\d+$/.test(minScore) || !(n >= 0 && n <= 1)) throw new ConfigError(`REGAL_BOT_MIN_SCORE must be a number from 0 to 1 (default 0.5), got ${show(minScore)}.`);
+    options.minScore = n;
+  }
+  if (verifyUrl !== undefined) {
+    if (!hasProtocol(verifyUrl, ['http:', 'https:'])) throw new ConfigError(`REGAL_BOT_VERIFY_URL must be an http(s) URL (default: the provider's siteverify endpoint), got ${show(verifyUrl)}.`);
+    options.verifyUrl = verifyUrl;
+  }
+  return options;
 }

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createRelay, RELAY_COUNTERS, toNodeHandler, type ForwardErrorInfo } from '../relay/index';
+import { resolveClientLimits } from '../relay/limits/client-limit-options';
 import type { ServiceConfig } from './env-config';
 import { createServiceServer, type ServiceServer } from './http-server';
 import { errorMessage, type LogFields, type Logger } from './json-logger';
@@ -36,6 +37,8 @@ export async function startService(config: ServiceConfig, log: Logger, version: 
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
     rateLimitPerSecond: config.rateLimitPerSecond,
+    limits: config.limits,
+    botVerification: config.botVerification,
     ...state.relayOptions,
     metrics,
     onForwardError: (info) => {
@@ -67,6 +70,8 @@ export async function startService(config: ServiceConfig, log: Logger, version: 
     rateLimitPerSecond: config.rateLimitPerSecond ?? 300,
     allowedOrigins: config.allowedOrigins === undefined ? '(same origin only)' : config.allowedOrigins === '*' ? '*' : config.allowedOrigins.join(','),
     trustProxy: config.trustProxy,
+    limits: describeLimits(config.limits),
+    botVerification: config.botVerification === undefined ? 'off' : `${config.botVerification.provider}${config.botVerification.required === false ? ' (not required)' : ''}`,
   };
   return {
     service,
@@ -91,6 +96,12 @@ function logForwardError(log: Logger, info: ForwardErrorInfo): void {
   };
   if (info.status === 429) log('warn', 'upstream_429_pause', fields);
   else log(info.status !== undefined && info.status >= 500 ? 'warn' : 'error', 'forward_error', fields);
+}
+
+/** The limits in effect, for the start line: `batchesPerMinute=600 ...` (`off` for a limit turned off). */
+function describeLimits(options: ServiceConfig['limits']): string {
+  const limits = resolveClientLimits(options);
+  return Object.entries(limits).map(([name, n]) => `${name}=${n === Infinity ? 'off' : n}`).join(' ');
 }
 
 /** A URL for a log line: no user name or password. */

@@ -11,8 +11,6 @@ import { errorResponse, jsonResponse } from './receive/respond';
 import type { RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 import { abuseMetric, createAbuseGuard, type AbuseGuard, type Screening } from './limits/abuse-guard';
 import type { LimitRefusal } from './limits/client-limits';
-import { createMemoryLimitState } from './limits/memory-limit-state';
-import { createMemoryTokenLedger } from './bot-verification/memory-token-ledger';
 import { renewVisitorCookie } from './receive/visitor-cookie';
 
 /**
@@ -41,7 +39,8 @@ export function createRelay(options: RelayOptions): RelayHandler {
   const guard = createAbuseGuard({
     limits: config.limits,
     botVerification: config.botVerification,
-    state: { ...createMemoryLimitState(), ...createMemoryTokenLedger(config.now) },
+    // The relay's state counts the limits too: in Redis, every instance counts together.
+    state: config.state.limits,
     now: config.now,
     report: engine.report,
     count: (what) => {
@@ -144,8 +143,13 @@ function refusalResponse(refusal: LimitRefusal, cors: Record<string, string>): R
   return errorResponse(429, 'too_many_requests', refusal.message, { ...cors, 'retry-after': String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))) });
 }
 
-/** The shared state behind the limits did not answer: never forward unguarded; 503, reported. */
+/**
+ * The shared state behind the limits did not answer: never forward unguarded. 503 with
+ * `Retry-After`: the browser keeps the batch and sends it again (the state's client
+ * reconnects by itself meanwhile); reported and counted as a state error.
+ */
 function stateFailed(engine: Engine, error: unknown, cors: Record<string, string>): Response {
+  engine.count('state_errors');
   engine.report({ messageId: '', attempt: 0, error, reason: `limits: the relay's state failed: ${error instanceof Error ? error.message : String(error)}`, willRetry: false });
   return errorResponse(503, 'unavailable', "The relay's shared state did not answer, so it cannot check its limits; send the batch again later.", { ...cors, 'retry-after': '5' });
 }

@@ -36,7 +36,9 @@ export { toNodeHandler, type NodeHandler, type NodeRequest } from './receive/nod
 export { createMemoryDedupeStore, type MemoryDedupeStoreOptions } from './forward/dedupe-store';
 export { createMemoryState, type MemoryStateOptions } from './state/memory-state';
 export { createRedisState, type RedisCommandClient, type RedisStateOptions } from './state/redis-state';
-export type { ClaimResult, RelayState, WindowHit } from './state/relay-state';
+export type { ClaimResult, RelayState } from './state/relay-state';
+export type { FirstSightings, LimitAnswer, LimitState, MemberWindow } from './limits/limit-state';
+export type { TokenLedger } from './bot-verification/verify-consent';
 export { RELAY_COUNTERS, type RelayCounterName, type RelayMetrics, type RelayObservationName } from './metrics';
 export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 export type { RelayErrorCode } from './receive/respond';

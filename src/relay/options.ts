@@ -66,7 +66,7 @@ export function resolveOptions(options: RelayOptions): RelayConfig {
     maxBatchEvents: integer('maxBatchEvents', options.maxBatchEvents ?? 500, false),
     forwardTimeoutMs: positive('forwardTimeoutMs', options.forwardTimeoutMs ?? 10_000, false),
     upstreamTimeoutMs: positive('upstreamTimeoutMs', options.upstreamTimeoutMs ?? 5_000, false),
-    state: options.state ?? createMemoryState({ now }),
+    state: relayState(options.state, now),
     metrics: options.metrics,
     dedupe: options.dedupe,
     dedupeWindowMs: positive('dedupeWindowMs', options.dedupeWindowMs ?? 24 * 60 * 60 * 1000, false),
@@ -93,6 +93,15 @@ function integer(name: string, value: number, infinityAllowed: boolean): number 
   positive(name, value, infinityAllowed);
   if (Number.isFinite(value) && !Number.isInteger(value)) throw new RangeError(`createRelay: ${name} must be a whole number, got ${value}`);
   return value;
+}
+
+function relayState(state: RelayState | undefined, now: () => number): RelayState {
+  if (state === undefined) return createMemoryState({ now });
+  // A state without the limits' counters would leave the relay counting nothing.
+  if (state === null || typeof state !== 'object' || typeof state.claim !== 'function' || state.limits == null || typeof state.limits.hit !== 'function') {
+    throw new TypeError('createRelay: state must be a RelayState, e.g. createRedisState({ url }) or createMemoryState(), with its limits (see RelayState in the README)');
+  }
+  return state;
 }
 
 function trustProxy(value: boolean | number): boolean | number {

@@ -89,7 +89,8 @@ export interface RelayOptions {
   upstreamTimeoutMs?: number;
   /**
    * What relay instances share: claims on messageIds (never forwarded twice), the
-   * account's one upstream schedule, pauses after a 429. Default `createMemoryState()`
+   * account's one upstream schedule, pauses after a 429, and the per-client limits' counts
+   * (so instances on one Redis share one allowance per client). Default `createMemoryState()`
    * (this process only); `createRedisState({ url })` for several instances or serverless.
    */
   state?: RelayState;

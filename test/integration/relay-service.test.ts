@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
+import { describeWithRedis, startRedisServer, type RedisServer } from '../support/redis-server';
 import { requireBuiltBin, spawnRelay, startRelayProcess, type RelayProcess } from './relay-service-process';
 
 let reference: ReferenceServer;
@@ -79,11 +80,34 @@ describe('configuration', () => {
     ['REGAL_TRUST_PROXY', 'yes', 'REGAL_TRUST_PROXY must be true, false, or the number of proxies'],
     ['REGAL_RATE_LIMIT', '0', 'REGAL_RATE_LIMIT must be'],
     ['REGAL_RATE_LIMIT', 'fast', 'REGAL_RATE_LIMIT must be'],
+    ['REGAL_LIMIT_BATCHES_PER_MINUTE', '0', 'REGAL_LIMIT_BATCHES_PER_MINUTE must be a whole number of at least 1, or off'],
+    ['REGAL_LIMIT_IPS_PER_PHONE_PER_HOUR', '-5', 'REGAL_LIMIT_IPS_PER_PHONE_PER_HOUR must be'],
+    ['REGAL_BOT_PROVIDER', 'captcha', 'REGAL_BOT_PROVIDER must be turnstile, recaptcha or hcaptcha'],
+    ['REGAL_BOT_SECRET', 'hunter2-secret', 'REGAL_BOT_SECRET is set but REGAL_BOT_PROVIDER is not'],
   ])('refuses %s=%s with a message naming it, exit 1', async (name, value, message) => {
     const { exited, stderr } = spawnRelay({ REGAL_API_KEY: 'k', [name]: value });
     expect((await exited).code).toBe(1);
     expect(stderr()).toContain(message);
     expect(stderr()).not.toContain('hunter2-secret');
+  });
+
+  it('REGAL_LIMIT_* and REGAL_BOT_* configure the limits and the bot verification; the secret is never logged', async () => {
+    const relay = await relayTo(`${reference.url}/events`, {
+      REGAL_LIMIT_BATCHES_PER_MINUTE: '2',
+      REGAL_LIMIT_NEW_IDENTITIES_PER_HOUR: 'off',
+      REGAL_BOT_PROVIDER: 'turnstile',
+      REGAL_BOT_SECRET: 'hunter2-secret',
+    });
+    const start = relay.logs.find((line) => line.event === 'start');
+    expect(start).toMatchObject({ limits: 'batchesPerMinute=2 newIdentitiesPerMinute=20 newIdentitiesPerHour=off ipsPerPhonePerHour=5', botVerification: 'turnstile' });
+    // An opt-in without the widget's token: rejected with the reason (the provider is not asked).
+    const lead = await (await post(relay.url, [leadEvent('svc-bot-1', 1)])).json();
+    expect(lead.rejected).toEqual([{ messageId: 'svc-bot-1', reason: expect.stringMatching(/^bot verification: this event carries an opt-in but no turnstile token/) }]);
+    expect((await post(relay.url, [{ messageId: 'svc-limit-1', name: 'Page Viewed', traits: {} }])).status).toBe(200);
+    const third = await post(relay.url, [{ messageId: 'svc-limit-2', name: 'Page Viewed', traits: {} }]);
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(relay.stdout() + relay.stderr()).not.toContain('hunter2-secret');
   });
 
   it('refuses a port in use with a message, exit 1', async () => {
@@ -261,3 +285,25 @@ async function until(condition: () => Promise<boolean>, explain: () => string = 
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+describeWithRedis('limits shared by regal-relay processes on one Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterAll(() => redis?.dispose());
+
+  it('two processes with REGAL_REDIS_URL count one client together: 3 batches a minute in all, not 3 each', async () => {
+    const env = { REGAL_REDIS_URL: redis.url, REGAL_LIMIT_BATCHES_PER_MINUTE: '3', REGAL_TRUST_PROXY: '1' };
+    const [one, two] = await Promise.all([relayTo(`${reference.url}/events`, env), relayTo(`${reference.url}/events`, env)]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await post(i % 2 === 0 ? one.url : two.url, [{ messageId: `svc-shared-${i}`, name: 'Page Viewed', traits: {} }], { 'x-forwarded-for': '198.51.100.77' });
+      statuses.push(response.status);
+      await response.body?.cancel();
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+    // Another client still gets through on either.
+    expect((await post(two.url, [{ messageId: 'svc-shared-other', name: 'Page Viewed', traits: {} }], { 'x-forwarded-for': '198.51.100.78' })).status).toBe(200);
+  });
+});

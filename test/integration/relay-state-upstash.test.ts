@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upstashClient } from '../../examples/upstash-client';
 import { createRedisState, createRelay, type ForwardErrorInfo, type RelayHandler, type RelayResult } from '../../src/relay/index';
 import { describeWithRedis, startRedisServer, type RedisServer } from '../support/redis-server';
+import { limitStateContract } from '../support/limit-state-contract';
 import { relayStateContract } from '../support/relay-state-contract';
 import { startUpstashStandIn, type UpstashStandIn } from '../support/upstash-stand-in';
 
@@ -78,6 +79,7 @@ describeWithRedis('the Upstash REST client of the README', () => {
 
   describe('as the client of createRedisState: the RelayState contract', () => {
     relayStateContract(() => createRedisState({ client: upstashClient(upstash.url, TOKEN), prefix: 'upstash-contract:' }));
+    limitStateContract("the Upstash client's", () => createRedisState({ client: upstashClient(upstash.url, TOKEN), prefix: 'upstash-limits:' }).limits);
   });
 
   it('lets two web-standard relays forward a batch posted to both at once exactly once', async () => {

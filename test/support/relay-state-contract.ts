@@ -104,24 +104,6 @@ export function relayStateContract(makeState: () => RelayState): void {
     expect(await state.pauseLeft()).toBe(0);
   });
 
-  it('counts hits in a window, and starts again in the next', async () => {
-    const key = id();
-    expect(await state.hit(key, 300, 2)).toEqual({ count: 1, allowed: true });
-    expect(await state.hit(key, 300, 2)).toEqual({ count: 2, allowed: true });
-    expect(await state.hit(key, 300, 2)).toEqual({ count: 3, allowed: false });
-    await pause(350);
-    expect(await state.hit(key, 300, 2)).toEqual({ count: 1, allowed: true });
-  });
-
-  it('counts distinct members seen within a window', async () => {
-    const key = id();
-    expect(await state.distinct(key, 'a', 300)).toBe(1);
-    expect(await state.distinct(key, 'b', 300)).toBe(2);
-    expect(await state.distinct(key, 'a', 300)).toBe(2);
-    await pause(350);
-    expect(await state.distinct(key, 'c', 300)).toBe(1);
-  });
-
   it('answers ping', async () => {
     expect(await state.ping()).toBe(true);
   });

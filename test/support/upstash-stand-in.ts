@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connectResp } from './resp-client';
+import { createClient } from 'redis';
 
 export interface UpstashStandIn {
   url: string;
@@ -16,7 +16,9 @@ export interface UpstashStandIn {
 }
 
 export async function startUpstashStandIn(redisUrl: string, token: string): Promise<UpstashStandIn> {
-  const redis = await connectResp(redisUrl);
+  const redis = createClient({ url: redisUrl });
+  redis.on('error', () => {}); // a failed command answers its request; the test stops the server last
+  await redis.connect();
   let commands = 0;
   const server = createServer((req, res) => {
     const answer = (status: number, body: unknown) => {
@@ -36,7 +38,7 @@ export async function startUpstashStandIn(redisUrl: string, token: string): Prom
       }
       if (!Array.isArray(command) || command.length === 0) return answer(400, { error: 'ERR failed to parse command' });
       commands++;
-      redis.command(...command.map(String)).then(
+      redis.sendCommand(command.map(String)).then(
         (result) => answer(200, { result }),
         (error: Error) => answer(400, { error: error.message }),
       );
@@ -49,7 +51,7 @@ export async function startUpstashStandIn(redisUrl: string, token: string): Prom
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      redis.close();
+      redis.destroy();
     },
   };
 }

@@ -1,4 +1,6 @@
-import type { ClaimResult, RelayState, WindowHit } from './relay-state';
+import { createMemoryTokenLedger } from '../bot-verification/memory-token-ledger';
+import { createMemoryLimitState } from '../limits/memory-limit-state';
+import type { ClaimResult, RelayState } from './relay-state';
 
 export interface MemoryStateOptions {
   /**
@@ -25,8 +27,6 @@ export function createMemoryState(options: MemoryStateOptions = {}): RelayState 
   if (!(maxEntries >= 1)) throw new RangeError(`createMemoryState: maxEntries must be at least 1, got ${maxEntries}`);
   // messageId → claim token ('' once forwarded) and expiry, oldest first.
   const ids = new Map<string, { token: string; expiry: number }>();
-  const windows = new Map<string, { start: number; count: number }>();
-  const sets = new Map<string, Map<string, number>>();
   let nextFree = -Infinity;
   let pausedUntil = -Infinity;
 
@@ -48,6 +48,7 @@ export function createMemoryState(options: MemoryStateOptions = {}): RelayState 
 
   return {
     shared: false,
+    limits: { ...createMemoryLimitState(), ...createMemoryTokenLedger(now) },
     async claim(messageId, token, ttlMs): Promise<ClaimResult> {
       const entry = live(messageId, now());
       if (entry) return entry.token === FORWARDED ? 'forwarded' : 'held';
@@ -75,30 +76,6 @@ export function createMemoryState(options: MemoryStateOptions = {}): RelayState 
     },
     async pauseLeft() {
       return Math.max(0, pausedUntil - now());
-    },
-    async hit(key, windowMs, limit): Promise<WindowHit> {
-      const t = now();
-      let window = windows.get(key);
-      if (window === undefined || window.start + windowMs <= t) {
-        window = { start: t, count: 0 };
-        windows.set(key, window);
-        // Bounded: old windows of keys not hit again are swept once there are many.
-        if (windows.size > 10_000) for (const [other, w] of windows) if (w.start + windowMs <= t) windows.delete(other);
-      }
-      window.count++;
-      return { count: window.count, allowed: window.count <= limit };
-    },
-    async distinct(key, member, windowMs) {
-      const t = now();
-      let set = sets.get(key);
-      if (set === undefined) sets.set(key, (set = new Map()));
-      set.delete(member);
-      set.set(member, t);
-      for (const [m, seen] of set) {
-        if (seen > t - windowMs) break;
-        set.delete(m);
-      }
-      return set.size;
     },
     async ping() {
       return true;

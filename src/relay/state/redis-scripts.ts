@@ -56,16 +56,3 @@ return 1`;
 export const PAUSE_LEFT = `${NOW}
 local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
 return math.max(0, paused - now)`;
-
-/** KEYS[1] counter; ARGV[1] window ms → hits in the current fixed window. */
-export const HIT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`;
-
-/** KEYS[1] sorted set; ARGV[1] member, ARGV[2] window ms → distinct members seen within the window. */
-export const DISTINCT = `${NOW}
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return redis.call('ZCARD', KEYS[1])`;

@@ -1,5 +1,6 @@
 import type { ClaimResult, RelayState } from './relay-state';
-import { CLAIM, DISTINCT, HIT, PAUSE, PAUSE_LEFT, RELEASE, RESERVE } from './redis-scripts';
+import { createRedisLimitState } from '../limits/redis-limit-state';
+import { CLAIM, PAUSE, PAUSE_LEFT, RELEASE, RESERVE } from './redis-scripts';
 
 /**
  * What the Redis state needs of a client: one raw command. The official `redis` client has
@@ -68,6 +69,8 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
 
   return {
     shared: true,
+    // The limits' scripts go through the same client, prefix and timeout as the rest.
+    limits: createRedisLimitState((lua, keys, args) => script(lua, keys, ...args), prefix),
     async claim(messageId, token, ttlMs): Promise<ClaimResult> {
       const result = Number(await script(CLAIM, [idKey(messageId)], token, Math.ceil(ttlMs)));
       return result === 0 ? 'claimed' : result === 2 ? 'forwarded' : 'held';
@@ -87,13 +90,6 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
     },
     async pauseLeft() {
       return Number(await script(PAUSE_LEFT, [scheduleKeys[1]]));
-    },
-    async hit(key, windowMs, limit) {
-      const count = Number(await script(HIT, [`${prefix}hit:${key}`], Math.ceil(windowMs)));
-      return { count, allowed: count <= limit };
-    },
-    async distinct(key, member, windowMs) {
-      return Number(await script(DISTINCT, [`${prefix}set:${key}`], member, Math.ceil(windowMs)));
     },
     async ping() {
       try {

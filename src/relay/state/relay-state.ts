@@ -7,7 +7,16 @@
  *
  * Every method may reject (store down, timeout): the relay then answers `retry` and
  * reports the failure through `onForwardError`; it never forwards unguarded.
+ *
+ * The per-client limits and the bot-verification ledger live here too (`limits`), so that
+ * one store carries everything instances must agree on: a site plugs in one client (or one
+ * implementation) and the limits count across instances with the dedupe and the schedule.
+ * They are a member of their own rather than more methods on this interface because their
+ * contract (GCRA buckets and all-or-none admission into windows of distinct members, on the
+ * caller's clock) is the limits' own, tested by its own contract suite.
  */
+import type { TokenLedger } from '../bot-verification/verify-consent';
+import type { LimitState } from '../limits/limit-state';
 
 /** Whether this instance may forward a messageId now. */
 export type ClaimResult =
@@ -17,13 +26,6 @@ export type ClaimResult =
   | 'held'
   /** Forwarded already (within the dedupe window): answer `accepted`. */
   | 'forwarded';
-
-export interface WindowHit {
-  /** Hits in the current window, this one included. */
-  count: number;
-  /** `count <= limit`. */
-  allowed: boolean;
-}
 
 export interface RelayState {
   /**
@@ -46,10 +48,11 @@ export interface RelayState {
   pause(ms: number): Promise<void>;
   /** ms left of the current pause; 0 when not paused. */
   pauseLeft(): Promise<number>;
-  /** A fixed-window counter: one hit on `key`, in windows of `windowMs`. */
-  hit(key: string, windowMs: number, limit: number): Promise<WindowHit>;
-  /** Adds `member` to the set `key` and answers how many distinct members it saw in the last `windowMs`. */
-  distinct(key: string, member: string, windowMs: number): Promise<number>;
+  /**
+   * The counters of the per-client limits and the ledger of verified bot tokens, in the same
+   * store (same connection, key prefix and timeout). Their methods may reject like the others.
+   */
+  readonly limits: LimitState & TokenLedger;
   /** Whether the store answers right now (for health checks). Never rejects. */
   ping(): Promise<boolean>;
   /** Releases connections the state opened itself. */

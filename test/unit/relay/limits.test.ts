@@ -4,8 +4,6 @@ import { DEFAULT_CLIENT_LIMITS, resolveClientLimits } from '../../../src/relay/l
 import { createClientLimits, type LimitKind, type LimitedEvent } from '../../../src/relay/limits/client-limits';
 import { ipGroup } from '../../../src/relay/limits/ip-group';
 import { createMemoryLimitState } from '../../../src/relay/limits/memory-limit-state';
-import { createMemoryTokenLedger } from '../../../src/relay/bot-verification/memory-token-ledger';
-import { limitStateContract } from '../../support/limit-state-contract';
 import type { ForwardErrorInfo } from '../../../src/relay';
 
 describe('ipGroup', () => {
@@ -28,8 +26,6 @@ describe('ipGroup', () => {
     expect(ipGroup('2001:db8:aa:bc::9')).not.toBe(a);
   });
 });
-
-limitStateContract('memory', () => ({ ...createMemoryLimitState(), ...createMemoryTokenLedger(Date.now) }));
 
 describe('memory limit state', () => {
   it('forgets keys of clients that never came back', async () => {

@@ -4,7 +4,8 @@
  * memory state and against a real redis-server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryState, createRedisState } from '../../../src/relay';
+import { createMemoryState, createRedisState, type RelayState } from '../../../src/relay';
+import { limitStateContract } from '../../support/limit-state-contract';
 import { relayStateContract } from '../../support/relay-state-contract';
 import { describeWithRedis, startRedisServer, type RedisServer } from '../../support/redis-server';
 
@@ -14,6 +15,7 @@ const id = () => `m-${process.pid}-${++unique}-${Math.random().toString(36).slic
 
 describe('memory state', () => {
   relayStateContract(() => createMemoryState());
+  limitStateContract('memory state\'s', () => createMemoryState().limits);
 
   it('is not shared: the relay’s own pacer is the schedule', () => {
     expect(createMemoryState().shared).toBe(false);
@@ -28,6 +30,14 @@ describeWithRedis('Redis state', () => {
   afterAll(() => redis?.dispose());
 
   relayStateContract(() => createRedisState({ url: redis.url, prefix: `contract-${process.pid}:` }));
+  // The limits through the state's own client, prefix and timeout (one store for everything).
+  let limitStates: RelayState[] = [];
+  afterAll(() => Promise.all(limitStates.map((s) => s.close())));
+  limitStateContract('Redis state\'s', () => {
+    const state = createRedisState({ url: redis.url, prefix: `limits-${process.pid}:` });
+    limitStates.push(state);
+    return state.limits;
+  });
 
   it('shares claims between states with one prefix, not across prefixes', async () => {
     const one = createRedisState({ url: redis.url, prefix: 'p1:' });
@@ -37,6 +47,12 @@ describeWithRedis('Redis state', () => {
       expect(await one.claim('x', 'a', 5_000)).toBe('claimed');
       expect(await two.claim('x', 'b', 5_000)).toBe('held');
       expect(await other.claim('x', 'c', 5_000)).toBe('claimed');
+      // The limits too: two instances fill one bucket of 3 together.
+      const now = Date.now();
+      const hits = [await one.limits.hit('b', 60_000, 3, now), await two.limits.hit('b', 60_000, 3, now), await one.limits.hit('b', 60_000, 3, now)];
+      expect(hits.every((h) => h.allowed)).toBe(true);
+      expect((await two.limits.hit('b', 60_000, 3, now)).allowed).toBe(false);
+      expect((await other.limits.hit('b', 60_000, 3, now)).allowed).toBe(true);
     } finally {
       await Promise.all([one.close(), two.close(), other.close()]);
     }
@@ -51,16 +67,34 @@ describeWithRedis('Redis state', () => {
       await state.markForwarded('b', 60_000);
       await state.reserve(10, Infinity);
       await state.pause(50);
-      await state.hit('h', 1_000, 5);
-      await state.distinct('d', 'x', 1_000);
+      const now = Date.now();
+      await state.limits.hit('limit:batches:{192.0.2.1}', 60_000, 600, now);
+      await state.limits.admit([{ key: 'limit:phone-ips:{abc}', windowMs: 3_600_000, limit: 5 }], ['192.0.2.1'], now);
+      await state.limits.admitNew({ knownKey: 'limit:ids-known:{192.0.2.1}', knownMs: 86_400_000, newKey: 'limit:ids-new:{192.0.2.1}', windows: [{ windowMs: 60_000, limit: 20 }] }, ['m1'], now);
+      await state.limits.claim('bot:1', 'pending', 30_000);
+      await state.limits.put('bot:2', 'passed', 30_000);
       const client = (await import('redis')).createClient({ url: redis.url });
       await client.connect();
       const keys = await client.keys('ttl:*');
-      expect(keys.sort()).toEqual(['ttl:hit:h', 'ttl:id:a', 'ttl:id:b', 'ttl:pause', 'ttl:schedule', 'ttl:set:d']);
+      expect(keys.sort()).toEqual(['ttl:bot:1', 'ttl:bot:2', 'ttl:id:a', 'ttl:id:b', 'ttl:limit:batches:{192.0.2.1}', 'ttl:limit:ids-known:{192.0.2.1}', 'ttl:limit:ids-new:{192.0.2.1}', 'ttl:limit:phone-ips:{abc}', 'ttl:pause', 'ttl:schedule']);
       for (const key of keys) expect(await client.pTTL(key), key).toBeGreaterThan(0);
       client.destroy();
     } finally {
       await Promise.all([state.close(), raw.close()]);
+    }
+  });
+
+  it('counts atomically: 50 checks of one client at once admit exactly the limit', async () => {
+    const state = createRedisState({ url: redis.url, prefix: 'race:' });
+    try {
+      const now = Date.now();
+      const spec = { knownKey: 'known:{x}', knownMs: 86_400_000, newKey: 'new:{x}', windows: [{ windowMs: 60_000, limit: 20 }] };
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => state.limits.admitNew(spec, [`phone-${i}`], now)));
+      expect(answers.filter((a) => a.allowed)).toHaveLength(20);
+      const hits = await Promise.all(Array.from({ length: 50 }, () => state.limits.hit('bucket:{x}', 60_000, 30, now)));
+      expect(hits.filter((a) => a.allowed)).toHaveLength(30);
+    } finally {
+      await state.close();
     }
   });
 
@@ -73,11 +107,13 @@ describeWithRedis('Redis state', () => {
       const started = Date.now();
       await expect(state.claim(id(), 'a', 5_000)).rejects.toThrow();
       expect(Date.now() - started).toBeLessThan(1_000);
+      await expect(state.limits.hit('k', 60_000, 10, Date.now())).rejects.toThrow();
       expect(await state.ping()).toBe(false);
       await server.restart();
       const deadline = Date.now() + 10_000;
       while (!(await state.ping()) && Date.now() < deadline) await pause(100);
       expect(await state.claim(id(), 'a', 5_000)).toBe('claimed');
+      expect((await state.limits.hit('k', 60_000, 10, Date.now())).allowed).toBe(true);
     } finally {
       await state.close();
       await server.dispose();
