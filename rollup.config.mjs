@@ -54,7 +54,7 @@ const minify = (extra = {}) =>
  * declarations) is ever packed. */
 const cleanDist = { name: 'clean-dist', buildStart: () => rmSync('dist', { recursive: true, force: true }) };
 
-const isExternalForNpm = (id) => /^(idb-keyval|zod|redis|@redis)(\/|$)/.test(id) || id.startsWith('node:');
+const isExternalForNpm = (id) => /^(idb-keyval|zod|redis|@redis|libphonenumber-js)(\/|$)/.test(id) || id.startsWith('node:');
 
 /** The npm entries: readable (not minified) ESM and CJS; users' bundlers minify. */
 const library = {
@@ -110,7 +110,7 @@ const demoServer = {
   input: 'demo/server/main.ts',
   output: { file: 'demo/dist/server.js', format: 'es', sourcemap: true },
   // The Redis client stays a package import (loaded only when REGAL_REDIS_URL is set).
-  external: (id) => id.startsWith('node:') || /^(zod|redis|@redis)(\/|$)/.test(id),
+  external: (id) => id.startsWith('node:') || /^(zod|redis|@redis|libphonenumber-js)(\/|$)/.test(id),
   plugins: [nodeResolve({ preferBuiltins: true }), typescript({ tsconfig: './tsconfig.json', noEmit: false, declaration: false, include: ['src/**/*.ts', 'demo/server/**/*.ts'] })],
 };
 

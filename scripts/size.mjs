@@ -9,7 +9,7 @@
  *
  * For each: minified, gzip (level 9) and brotli (quality 11) bytes. Exits 1 when an entry is
  * past its budget, or when code that runs in the browser contains `eval(`, `new Function` or
- * zod's runtime (zod belongs to the servers only; see src/schema.ts).
+ * zod's runtime or libphonenumber-js (both belong to the servers only).
  *
  * Run `npm run build` first.
  */
@@ -76,6 +76,9 @@ const FORBIDDEN = [
   [/\bnew\s+Function\b/, '`new Function` (breaks under a strict CSP)'],
   [/(?:from\s*|import\s*\(\s*|require\s*\(\s*)["']zod(?:\/[^"']*)?["']/, 'an import of zod'],
   [/\b_zod\b|\$ZodType|\bZodError\b|\bZodObject\b/, "zod's runtime"],
+  // The relay's phone check: its numbering plans (~150 KB) are for servers only.
+  [/(?:from\s*|import\s*\(\s*|require\s*\(\s*)["']libphonenumber-js(?:\/[^"']*)?["']/, 'an import of libphonenumber-js'],
+  [/\bcountry_calling_codes\b|\bparsePhoneNumberFromString\b/, "libphonenumber-js's code or metadata"],
 ];
 
 /** The file and every relative module it imports (shared chunks), recursively. */

@@ -7,13 +7,15 @@
 import type { CustomEvent } from '../../src/wire/schema';
 import { createContactBook, type Contact, type ContactBook } from './contact-book';
 import { openEventLog } from './event-log';
+import { phoneWarnings } from '../../src/relay/phones/phone-warnings';
 
 /** An accepted event as the inspection API shows it. */
 export type StoredEvent = CustomEvent & {
   seq: number;
   receivedAt: string;
   contactId: string | null;
-  /** What Regal would have silently ignored (e.g. a phone that is not E.164). */
+  /** What Regal would have silently ignored (e.g. a phone that is not E.164), and the
+   * relay's phone check (`undialable_phone`, `sms_opt_in_not_mobile`). */
   warnings?: string[];
 };
 
@@ -67,6 +69,11 @@ export async function openEventStore(
     const { contactId, warnings } = book.apply(line);
     const { event, receivedAt, seq } = line;
     const stored: StoredEvent = { ...event, receivedAt, contactId, seq };
+    // The relay's phone check, as the inspector shows it: Regal would answer 200 and then
+    // not dial the number (kept here, so the contact can still be followed).
+    for (const w of phoneWarnings([{ messageId: `#${seq}`, name: event.name, traits: event.traits }])) {
+      warnings.push(`${w.code}: ${w.phoneNumber}: ${w.message}`);
+    }
     if (warnings.length > 0) stored.warnings = warnings;
     events.push(stored);
     lastSeq = Math.max(lastSeq, line.seq);

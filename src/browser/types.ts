@@ -78,6 +78,10 @@ export type ErrorCode =
   | 'invalid_phone'
   | 'invalid_email'
   | 'invalid_traits'
+  /** The relay's phone check: Regal cannot dial the number (the event was delivered). */
+  | 'undialable_phone'
+  /** The relay's phone check: an SMS opt-in on a number that cannot receive texts. */
+  | 'sms_opt_in_not_mobile'
   | 'invalid_options'
   | 'storage_unavailable'
   | 'delivery_failed'

@@ -14,7 +14,7 @@ import { createStoreMonitor } from './store-monitor';
 
 /** The counters the service feeds: what it answered, and what the relay reports as failures. */
 const SERVICE_COUNTERS = [
-  ...RELAY_COUNTERS.map((name) => ({ name, labelled: ['upstream_requests', 'limit_429s', 'events_held_back', 'bot_verifications'].includes(name) })),
+  ...RELAY_COUNTERS.map((name) => ({ name, labelled: ['upstream_requests', 'limit_429s', 'events_held_back', 'bot_verifications', 'phone_warnings'].includes(name) })),
   { name: 'forward_errors', labelled: true },
 ];
 
@@ -45,6 +45,9 @@ export async function startService(config: ServiceConfig, log: Logger, version: 
       logForwardError(log, info);
       metrics.inc('forward_errors', 1, { status: info.status ?? 'none' });
     },
+    // Counted by the relay (phone_warnings); logged here without the number, which is
+    // personal data: the messageId finds the event.
+    onPhoneWarning: (warning) => log('warn', 'phone_warning', { messageId: warning.messageId, code: warning.code, reason: warning.message }),
   });
   const monitor = createStoreMonitor(state, log);
   const service = createServiceServer({

@@ -12,6 +12,7 @@ import type { RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 import { abuseMetric, createAbuseGuard, type AbuseGuard, type Screening } from './limits/abuse-guard';
 import type { LimitRefusal } from './limits/client-limits';
 import { renewVisitorCookie } from './receive/visitor-cookie';
+import { warnAccepted, type PhoneWarning } from './phones/phone-warnings';
 
 /**
  * Where `toNodeHandler` finds the body limit of a relay handler, to stop reading a body
@@ -126,6 +127,11 @@ async function handle(config: RelayConfig, engine: Engine, guard: AbuseGuard, re
     engine.count('events_accepted', result.accepted.length);
     engine.count('events_rejected', result.rejected.length);
     engine.count('events_retry', result.retry.length);
+    warnAccepted(
+      result,
+      prepared.events.map(({ event }) => event),
+      (warning) => phoneWarned(config, engine, warning),
+    );
     const pause = engine.pacer.pauseLeft();
     // A hint for the browser's backoff: Regal asked the relay to pause this long.
     const hint = result.retry.length > 0 && pause > 0 ? { 'retry-after': String(Math.ceil(pause / 1000)) } : undefined;
@@ -133,6 +139,16 @@ async function handle(config: RelayConfig, engine: Engine, guard: AbuseGuard, re
   } catch (error) {
     engine.report({ messageId: '', attempt: 0, error, reason: `internal: ${error instanceof Error ? error.message : String(error)}`, willRetry: false });
     return errorResponse(500, 'internal', 'The relay failed unexpectedly. Send the batch again: events it already forwarded are answered as accepted, not sent twice.', cors);
+  }
+}
+
+/** Counts a phone warning and tells `onPhoneWarning`, whose errors are ignored. */
+function phoneWarned(config: RelayConfig, engine: Engine, warning: PhoneWarning): void {
+  engine.count('phone_warnings', 1, { code: warning.code });
+  try {
+    config.onPhoneWarning?.(warning);
+  } catch {
+    // A logging hook that throws must not cost the answer.
   }
 }
 

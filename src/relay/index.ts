@@ -44,3 +44,5 @@ export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRe
 export type { RelayErrorCode } from './receive/respond';
 export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';
 export type { VisitorCookieOptions } from './receive/visitor-cookie';
+export { checkPhone, type PhoneCheck } from './phones/check-phone';
+export type { PhoneWarning } from './phones/phone-warnings';

@@ -13,6 +13,8 @@
  * - `limit_429s` `{limit: 'batches' | 'identities'}`: refusals of the per-client limits.
  * - `events_held_back` `{reason: 'phone_velocity'}`: events held back by phone velocity.
  * - `bot_verifications` `{outcome: 'passed' | 'failed' | 'missing' | 'unavailable' | 'reused'}`.
+ * - `phone_warnings` `{code: 'undialable_phone' | 'sms_opt_in_not_mobile'}`: phones of
+ *   forwarded events that Regal cannot use (see `onPhoneWarning`).
  *
  * @example
  * createRelay({ apiKey, metrics: { inc: (name, by = 1, labels) => counter(name, labels).inc(by) } })
@@ -33,9 +35,10 @@ export type RelayCounterName =
   | 'state_errors'
   | 'limit_429s'
   | 'events_held_back'
-  | 'bot_verifications';
+  | 'bot_verifications'
+  | 'phone_warnings';
 
 export type RelayObservationName = 'pacing_wait_ms';
 
 /** The counter names above, for exporters that declare them up front. */
-export const RELAY_COUNTERS: readonly RelayCounterName[] = ['events_accepted', 'events_rejected', 'events_retry', 'upstream_requests', 'upstream_429_pauses', 'dedupe_hits', 'claims_held_elsewhere', 'state_errors', 'limit_429s', 'events_held_back', 'bot_verifications'];
+export const RELAY_COUNTERS: readonly RelayCounterName[] = ['events_accepted', 'events_rejected', 'events_retry', 'upstream_requests', 'upstream_429_pauses', 'dedupe_hits', 'claims_held_elsewhere', 'state_errors', 'limit_429s', 'events_held_back', 'bot_verifications', 'phone_warnings'];

@@ -4,6 +4,7 @@ import type { RelayState } from './state/relay-state';
 import { sleep as realSleep } from './lib/sleep';
 import { toOriginAllowList, type OriginAllowList } from './receive/origin';
 import type { DedupeStore, ForwardErrorInfo, RelayOptions } from './types';
+import type { PhoneWarning } from './phones/phone-warnings';
 import { resolveBotVerification, type BotVerificationConfig } from './bot-verification/bot-verification-options';
 import { resolveClientLimits, type ClientLimits } from './limits/client-limit-options';
 import { resolveVisitorCookie, type VisitorCookieConfig } from './receive/visitor-cookie';
@@ -33,6 +34,7 @@ export interface RelayConfig {
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   onForwardError: ((info: ForwardErrorInfo) => void) | undefined;
+  onPhoneWarning: ((warning: PhoneWarning) => void) | undefined;
   limits: ClientLimits;
   botVerification: BotVerificationConfig | undefined;
   visitorCookie: VisitorCookieConfig | undefined;
@@ -76,6 +78,7 @@ export function resolveOptions(options: RelayOptions): RelayConfig {
     random: options.random ?? Math.random,
     sleep: options.sleep ?? realSleep,
     onForwardError: options.onForwardError,
+    onPhoneWarning: options.onPhoneWarning,
     limits: resolveClientLimits(options.limits),
     botVerification: resolveBotVerification(options.botVerification, options.fetch),
     visitorCookie: resolveVisitorCookie(options.visitorCookie),

@@ -7,6 +7,7 @@ import type { ClientLimitOptions } from './limits/client-limit-options';
  */
 
 import type { VisitorCookieOptions } from './receive/visitor-cookie';
+import type { PhoneWarning } from './phones/phone-warnings';
 
 /**
  * Remembers which messageIds were forwarded (upstream answered 200), so that a retried
@@ -127,6 +128,13 @@ export interface RelayOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Called for every failed upstream attempt and for unexpected errors. Must not throw (errors are ignored). */
   onForwardError?: (info: ForwardErrorInfo) => void;
+  /**
+   * Called for each phone the relay warns about in its answer (a number Regal cannot dial,
+   * an SMS opt-in on a number that cannot receive texts), for logs and alerts. The event
+   * was forwarded all the same. `warning.phoneNumber` is personal data: keep it out of
+   * logs. Must not throw (errors are ignored).
+   */
+  onPhoneWarning?: (warning: PhoneWarning) => void;
   /**
    * Per-client limits (by client IP, see `trustProxy`): batches per minute (600), phone
    * numbers and emails not seen before from one IP per minute (20) and per hour (200), and

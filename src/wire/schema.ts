@@ -107,6 +107,13 @@ export const RelayResultSchema = z.object({
   accepted: z.array(z.string()),
   rejected: z.array(z.object({ messageId: z.string(), reason: z.string() })),
   retry: z.array(z.string()),
+  /**
+   * Accepted events whose phone Regal cannot use (forwarded all the same), per messageId:
+   * `undialable_phone` or `sms_opt_in_not_mobile`. Absent when there are none.
+   */
+  warnings: z
+    .array(z.object({ messageId: z.string(), code: z.enum(['undialable_phone', 'sms_opt_in_not_mobile']), message: z.string(), phoneNumber: z.string() }))
+    .optional(),
 });
 
 export type RelayEvent = z.infer<typeof RelayEventSchema>;

@@ -102,4 +102,28 @@ describeInBrowser('lead evidence', () => {
     expect(errors).toEqual([]); // no field yet: the page does not (yet) use TrustedForm, nothing to report
     expect(problems).toEqual([]);
   });
+
+  it("the relay's phone check: a number Regal cannot dial is delivered and reported on the error channel for its identify", async () => {
+    const { context, page, problems } = await h.visitor();
+    const errors = errorChannel(page);
+    // The site's own endpoint, which the form posts to with fetch (the page stays, so the
+    // relay's answer is read).
+    await context.route('**/test/api/callback', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"ok":true}' }));
+    await page.goto(`${h.url}/test/forms-script.html`);
+    await page.fill('#callback-name', 'Ana Ruiz');
+    // 555 is no area code: the browser's shallow check lets it through, the relay's does not.
+    await page.fill('#callback-phone', '(555) 123-4567');
+    await page.click('#callback-send');
+    await page.waitForFunction(() => document.getElementById('callback-status')!.textContent === 'sent');
+    const events = await h.waitForEvents((e) => e.some((x) => x.name === 'Callback Requested'));
+    expect(events[0].traits.phones?.[0].phoneNumber).toBe('+15551234567'); // forwarded as before
+    await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(errors).toEqual([{ code: 'undialable_phone', message: expect.stringMatching(/^Regal cannot dial the phone of event [\w-]+: not assigned/), value: '+15551234567' }]);
+    // The reference server's inspector shows it on the identify.
+    expect(events[0].warnings).toEqual([expect.stringMatching(/^undialable_phone: \+15551234567: /)]);
+    // One report, for the identify that gave the number (the event after it only repeats it).
+    await sleep(300);
+    expect(errors).toHaveLength(1);
+    expect(problems).toEqual([]);
+  });
 });

@@ -183,6 +183,17 @@ describe('POST /events answers like Regal', () => {
     expect(stored.warnings[0]).toMatch(/^traits\.phones\.0\.phoneNumber: "555-123-4567" is not E\.164/);
     expect((await stub('contacts')).contacts).toEqual([]);
   });
+
+  it("shows the relay's phone check on the event: a number Regal cannot dial, an SMS opt-in on a landline (the contact kept)", async () => {
+    await post({ traits: { phones: [{ phoneNumber: '+15551234567' }] }, userId: 'u-undialable' });
+    await post({ traits: { phones: [{ phoneNumber: '+442079460958', smsOptIn: { subscribed: true } }] }, userId: 'u-landline' });
+    await post({ traits: { phones: [{ phoneNumber: '+447400123456', smsOptIn: { subscribed: true } }] }, userId: 'u-mobile' });
+    const [undialable, landline, mobile] = (await stub('events')).events;
+    expect(undialable.warnings).toEqual([expect.stringMatching(/^undialable_phone: \+15551234567: Regal cannot dial the phone of event #\d+: not assigned/)]);
+    expect(landline.warnings).toEqual([expect.stringMatching(/^sms_opt_in_not_mobile: \+442079460958: .*fixed line number \(GB\)/)]);
+    expect(mobile.warnings).toBeUndefined();
+    expect(undialable.contactId).not.toBeNull();
+  });
 });
 
 describe('refusals', () => {

@@ -233,6 +233,23 @@ describe('log lines', () => {
   });
 });
 
+describe('phone warnings', () => {
+  it('a number Regal cannot dial: forwarded, warned in the answer, counted in /metrics, logged without the number', async () => {
+    const relay = await relayTo(`${reference.url}/events`);
+    const undialable = '+15550199876'; // 555 is no area code
+    const identify = { messageId: 'svc-phone-warning', userId: 'visitor-pw', traits: { phones: [{ phoneNumber: undialable, isPrimary: true }] } };
+    const answer = (await (await post(relay.url, [identify])).json()) as { accepted: string[]; warnings: Array<Record<string, string>> };
+    expect(answer.accepted).toEqual(['svc-phone-warning']);
+    expect(answer.warnings).toEqual([{ messageId: 'svc-phone-warning', code: 'undialable_phone', phoneNumber: undialable, message: expect.stringContaining('not assigned') }]);
+    expect((await recorded()).some((e) => e.userId === 'visitor-pw')).toBe(true);
+    expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('regal_relay_phone_warnings_total{code="undialable_phone"} 1\n');
+    relay.kill('SIGTERM');
+    await relay.exited;
+    expect(relay.logs.find((l) => l.event === 'phone_warning')).toMatchObject({ level: 'warn', messageId: 'svc-phone-warning', code: 'undialable_phone' });
+    expect(`${relay.stdout()}${relay.stderr()}`).not.toContain('5550199876');
+  });
+});
+
 describe('SIGTERM', () => {
   it('answers the batch in flight, takes no new one, and exits 0', async () => {
     await fetch(`${reference.url}/_stub/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: 1_500 }) });

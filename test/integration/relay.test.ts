@@ -65,7 +65,8 @@ function event(messageId: string, visitor: string, n: number, extra: Record<stri
   return {
     messageId,
     userId: visitor,
-    traits: { phones: [{ phoneNumber: `+1555${String(visitor.length * 1000 + n).padStart(7, '0')}`, smsOptIn: { subscribed: true } }] },
+    // A number Regal can dial: an unassigned one (+1 555...) would add a phone warning to the answer.
+    traits: { phones: [{ phoneNumber: `+1415${2_000_000 + visitor.length * 1000 + n}`, smsOptIn: { subscribed: true } }] },
     name: 'Lead Form Submitted',
     properties: { visitor, n },
     ...extra,

@@ -129,6 +129,9 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
     failed(status, count) {
       report(c, regalError('delivery_failed', `POST ${o.endpoint} failed (${status || 'no answer'}); ${count} event(s) kept for retry`, undefined, status));
     },
+    // The relay's phone check: delivered, but Regal cannot use the phone (the number is the
+    // error's value, never in its message).
+    warned: (w) => report(c, regalError(w.code, w.message, w.phoneNumber)),
   }));
 
   return {

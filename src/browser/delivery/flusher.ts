@@ -9,6 +9,7 @@
  *   and the pause is stored so that every tab honours it;
  * - events leave the store only once the endpoint confirmed them (or refused them for good).
  */
+import type { RelayResult } from '../../wire/schema';
 import type { Queue, QueuedRecord } from '../queue/queue';
 import type { KeyValueStore } from '../queue/store';
 import { retryDelay } from './retry-delay';
@@ -34,6 +35,8 @@ export interface FlusherDeps {
   rejected(records: QueuedRecord[], status: number, reason: string): void;
   /** A retryable failure (reported, not dropped). */
   failed(status: number, count: number): void;
+  /** A delivered event whose phone the relay found Regal cannot use. */
+  warned(warning: NonNullable<RelayResult['warnings']>[number]): void;
 }
 
 export interface Flusher {
@@ -128,6 +131,8 @@ export function createFlusher(d: FlusherDeps): Flusher {
     const ok = (result ? result.accepted : [...byId.keys()]).map(take).filter(Boolean) as QueuedRecord[];
     queue.remove(ok);
     if (ok.length) d.delivered(ok);
+    // Only from an array: an endpoint other than our relay may answer anything there.
+    if (Array.isArray(result?.warnings)) result.warnings.forEach(d.warned);
     for (const { messageId, reason } of result?.rejected || []) {
       const r = take(messageId);
       if (r) queue.remove([r]), d.rejected([r], status, reason);

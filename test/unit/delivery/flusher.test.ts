@@ -40,6 +40,7 @@ function setup(answers: Array<(ids: string[]) => SendOutcome | Promise<SendOutco
     delivered: (rs) => delivered.push(...rs.map((r) => r.event.messageId)),
     rejected: (rs) => rs.forEach(() => drops.push('rejected')),
     failed: (status) => failures.push(status),
+    warned: () => {},
   });
   const add = async (n: number, userId = (i: number) => 'u1') => {
     for (let i = 0; i < n; i++) {

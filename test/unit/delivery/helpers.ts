@@ -43,6 +43,7 @@ export function makeFlusher(queue: ReturnType<typeof createQueue>, store: KeyVal
     delivered: (rs) => delivered.push(...rs.map((r) => r.event.messageId)),
     rejected: (rs) => rejected.push(...rs.map((r) => r.event.messageId)),
     failed: () => {},
+    warned: () => {},
     ...extra,
   });
   return { flusher, delivered, rejected };

@@ -73,3 +73,49 @@ describe('413: a batch too large for the relay', () => {
     expect(regal.stats().dropped.rejected).toBe(0);
   });
 });
+
+describe("the relay's phone warnings", () => {
+  // The real relay in front of an upstream that takes everything.
+  const realRelay = () => {
+    const handler = createRelay({ apiKey: 'k', fetch: (async () => new Response('{}', { status: 200 })) as typeof fetch, rateLimitPerSecond: Infinity });
+    return fakeRelay((body) => handler(new Request('https://shop.example/regal', { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: JSON.stringify(body) })));
+  };
+
+  it('a number Regal cannot dial is delivered, and reported on the error channel for its identify, the number as the value, not in the message', async () => {
+    realRelay();
+    const regal = make();
+    const errors: RegalError[] = [];
+    regal.on('error', (e) => errors.push(e));
+    // 555 is no area code: the browser's shallow check lets it through.
+    await regal.identify({ phone: '(555) 123-4567' });
+    await regal.track('Quote Requested');
+    await regal.flush();
+    expect(regal.stats()).toMatchObject({ delivered: 2, queued: 0 });
+    expect(errors.map(({ code, value }) => ({ code, value }))).toEqual([{ code: 'undialable_phone', value: '+15551234567' }]);
+    expect(errors[0].message).toMatch(/^Regal cannot dial the phone of event [\w-]+: not assigned/);
+    expect(errors[0].message).not.toContain('5551234567');
+  });
+
+  it('an SMS opt-in on a landline: sms_opt_in_not_mobile; a valid mobile: no report', async () => {
+    realRelay();
+    const regal = make({ defaultCountry: 'GB' });
+    const errors: RegalError[] = [];
+    regal.on('error', (e) => errors.push(e));
+    await regal.identify({ phones: [{ phoneNumber: '020 7946 0958', smsOptIn: { subscribed: true } }] });
+    await regal.identify({ phones: [{ phoneNumber: '07400 123456', smsOptIn: { subscribed: true } }] });
+    await regal.flush();
+    expect(regal.stats().delivered).toBe(2);
+    expect(errors.map(({ code, value }) => ({ code, value }))).toEqual([{ code: 'sms_opt_in_not_mobile', value: '+442079460958' }]);
+  });
+
+  it('warnings that are not a list (an endpoint other than the relay) are ignored, the events delivered', async () => {
+    fakeRelay((body) => new Response(JSON.stringify({ accepted: body.batch.map((e: any) => e.messageId), rejected: [], retry: [], warnings: { oops: 1 } }), { status: 200 }));
+    const regal = make();
+    const errors: RegalError[] = [];
+    regal.on('error', (e) => errors.push(e));
+    await regal.identify({ phone: '(555) 123-4567' });
+    await regal.flush();
+    expect(regal.stats()).toMatchObject({ delivered: 1, queued: 0 });
+    expect(errors).toEqual([]);
+  });
+});

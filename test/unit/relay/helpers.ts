@@ -138,7 +138,9 @@ export function event(messageId: string, overrides: Record<string, unknown> = {}
 export function phoneFor(userId: string): string {
   let hash = 0;
   for (const char of userId) hash = (hash * 31 + char.charCodeAt(0)) % 10_000_000;
-  return `+1555${String(hash).padStart(7, '0')}`;
+  // A number Regal can dial (area code 415, an exchange from 200): an unassigned one
+  // (+1 555...) would add a phone warning to every answer.
+  return `+1415${2_000_000 + (hash % 8_000_000)}`;
 }
 
 export interface PostInit {

@@ -68,17 +68,21 @@ describeWithRedis('Redis state', () => {
       await state.reserve(10, Infinity);
       await state.pause(50);
       const now = Date.now();
-      await state.limits.hit('limit:batches:{192.0.2.1}', 60_000, 600, now);
+      // A bucket of 2 a minute: its key lives 30 s (a bucket of 600 would live 100 ms, gone before it is read).
+      await state.limits.hit('limit:batches:{192.0.2.1}', 60_000, 2, now);
       await state.limits.admit([{ key: 'limit:phone-ips:{abc}', windowMs: 3_600_000, limit: 5 }], ['192.0.2.1'], now);
       await state.limits.admitNew({ knownKey: 'limit:ids-known:{192.0.2.1}', knownMs: 86_400_000, newKey: 'limit:ids-new:{192.0.2.1}', windows: [{ windowMs: 60_000, limit: 20 }] }, ['m1'], now);
       await state.limits.claim('bot:1', 'pending', 30_000);
       await state.limits.put('bot:2', 'passed', 30_000);
       const client = (await import('redis')).createClient({ url: redis.url });
       await client.connect();
-      const keys = await client.keys('ttl:*');
-      expect(keys.sort()).toEqual(['ttl:bot:1', 'ttl:bot:2', 'ttl:id:a', 'ttl:id:b', 'ttl:limit:batches:{192.0.2.1}', 'ttl:limit:ids-known:{192.0.2.1}', 'ttl:limit:ids-new:{192.0.2.1}', 'ttl:limit:phone-ips:{abc}', 'ttl:pause', 'ttl:schedule']);
-      for (const key of keys) expect(await client.pTTL(key), key).toBeGreaterThan(0);
-      client.destroy();
+      try {
+        const keys = await client.keys('ttl:*');
+        expect(keys.sort()).toEqual(['ttl:bot:1', 'ttl:bot:2', 'ttl:id:a', 'ttl:id:b', 'ttl:limit:batches:{192.0.2.1}', 'ttl:limit:ids-known:{192.0.2.1}', 'ttl:limit:ids-new:{192.0.2.1}', 'ttl:limit:phone-ips:{abc}', 'ttl:pause', 'ttl:schedule']);
+        for (const key of keys) expect(await client.pTTL(key), key).toBeGreaterThan(0);
+      } finally {
+        client.destroy();
+      }
     } finally {
       await Promise.all([state.close(), raw.close()]);
     }
