@@ -83,6 +83,20 @@ export function relayStateContract(makeState: () => RelayState): void {
     await pause(sendAt[sendAt.length - 1] - Date.now() + 20);
   });
 
+  it('keeps a fractional interval exact: 300 turns at 300/s span 1 s, not 990 ms', async () => {
+    for (let i = 0; i < 3; i++) await state.reserve(0.001, Infinity); // connected, and the clocks compared
+    await pause(20);
+    const turns: number[] = [];
+    for (let i = 0; i <= 300; i++) {
+      const wait = await state.reserve(1000 / 300, Infinity);
+      turns.push(performance.now() + wait!);
+    }
+    // Each turn is placed from when its reply was read: within a ms or so of the state's decision.
+    expect(turns[300] - turns[0]).toBeGreaterThan(995);
+    expect(turns[300] - turns[0]).toBeLessThan(1_005);
+    await pause(turns[300] - performance.now() + 20);
+  });
+
   it('refuses, without reserving, a turn that would not come within the wait allowed', async () => {
     expect(await state.reserve(1_000, 5_000)).toBeDefined(); // the next turn is ~1 s away
     expect(await state.reserve(1_000, 200)).toBeUndefined();
