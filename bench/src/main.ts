@@ -5,7 +5,7 @@
  *
  *   --quick            fewer runs (a smoke test of the bench itself; results not written
  *                      to bench/results.json but to bench/.tmp/results.json)
- *   --only=a,b         only these parts: size, load, track, delivery, memory, mobile, relay
+ *   --only=a,b         only these parts: size, load, track, delivery, memory, mobile, relay, state
  *                      (results go to bench/.tmp/results.json too)
  */
 import { writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { launchChromium, MOBILE_CPU_SLOWDOWN, MOBILE_DEVICE } from './browser';
 import { measureLoad, type LoadRun } from './load-cost';
 import { measureHeap } from './memory';
 import { measureInFlight, measurePacing, measureThroughput, relayPinned } from './relay-bench';
+import { HAS_REDIS, measureStateLatency, measureStateThroughput } from './relay-state-bench';
 import { printTable, toResults, type Figure, type Section } from './report';
 import { measureSizes } from './size';
 import { field, summarize } from './stats';
@@ -25,7 +26,7 @@ import { measureTrack, type Hot, type TrackRun } from './track-cost';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const PARTS = ['size', 'load', 'track', 'delivery', 'memory', 'mobile', 'relay'];
+const PARTS = ['size', 'load', 'track', 'delivery', 'memory', 'mobile', 'relay', 'state'];
 for (const part of only ?? []) if (!PARTS.includes(part)) throw new Error(`--only: unknown part ${part}; parts are ${PARTS.join(', ')}`);
 const wants = (part: string) => !only || only.includes(part);
 
@@ -229,6 +230,44 @@ async function relayPart() {
   });
 }
 
+/** The relay with its state in Redis against memory: throughput (one and three instances) and added latency. */
+async function statePart() {
+  if (!HAS_REDIS) {
+    console.warn('\n*** bench: redis-server is not installed (apt-get install redis-server): the relay-with-Redis figures are SKIPPED ***\n');
+    return;
+  }
+  const total = 6_000;
+  const memory = await measureStateThroughput({ runs: RUNS.cheap, total, instances: 1, redis: false });
+  log('relay state throughput, memory');
+  const one = await measureStateThroughput({ runs: RUNS.cheap, total, instances: 1, redis: true });
+  log('relay state throughput, Redis, one instance');
+  const three = await measureStateThroughput({ runs: RUNS.cheap, total, instances: 3, redis: true });
+  log('relay state throughput, Redis, three instances');
+  const latency = await measureStateLatency({ runs: RUNS.cheap, count: 500 });
+  log('relay state latency');
+  sections.push({
+    title: `Relay with its state in Redis vs memory (own processes${relayPinned ? ', relays pinned to one core, Redis and upstream on the other' : ''}), local upstream`,
+    figures: [
+      { path: 'relayState.eventsPerCpuSecondMemory', label: "memory, one instance: accepted + forwarded per second of the relay's CPU", unit: 'ev/s', digits: 0, summary: field(memory, (r) => r.eventsPerCpuSecond) },
+      { path: 'relayState.eventsPerCpuSecondRedis', label: 'Redis, one instance: the same', unit: 'ev/s', digits: 0, summary: field(one, (r) => r.eventsPerCpuSecond) },
+      { path: 'relayState.eventsPerCpuSecondRedis3', label: 'Redis, three instances: the same per second of their CPU together', unit: 'ev/s', digits: 0, summary: field(three, (r) => r.eventsPerCpuSecond) },
+      { path: 'relayState.eventsPerSecondRedis', label: 'Redis, one instance: per wall-clock second', unit: 'ev/s', digits: 0, summary: field(one, (r) => r.eventsPerSecond) },
+      { path: 'relayState.eventsPerSecondRedis3', label: 'Redis, three instances: per wall-clock second (all on one core)', unit: 'ev/s', digits: 0, summary: field(three, (r) => r.eventsPerSecond) },
+      { path: 'relayState.redisCpuMsPerEvent', label: "redis-server's own CPU per event (one instance)", unit: 'ms', digits: 3, summary: field(one, (r) => r.redisCpuMsPerEvent) },
+      { path: 'relayState.latencyP50MsMemory', label: 'one-event batch round trip, memory: p50', unit: 'ms', digits: 2, summary: field(latency, (r) => r.p50MsMemory) },
+      { path: 'relayState.latencyP99MsMemory', label: 'one-event batch round trip, memory: p99', unit: 'ms', digits: 2, summary: field(latency, (r) => r.p99MsMemory) },
+      { path: 'relayState.latencyP50MsRedis', label: 'one-event batch round trip, Redis: p50', unit: 'ms', digits: 2, summary: field(latency, (r) => r.p50MsRedis) },
+      { path: 'relayState.latencyP99MsRedis', label: 'one-event batch round trip, Redis: p99', unit: 'ms', digits: 2, summary: field(latency, (r) => r.p99MsRedis) },
+      { path: 'relayState.addedP50Ms', label: 'added by the shared state per event: p50', unit: 'ms', digits: 2, summary: field(latency, (r) => r.p50MsRedis - r.p50MsMemory) },
+      { path: 'relayState.addedP99Ms', label: 'added by the shared state per event: p99', unit: 'ms', digits: 2, summary: field(latency, (r) => r.p99MsRedis - r.p99MsMemory) },
+    ],
+    notes: [
+      `throughput: ${total.toLocaleString('en-US')} events a run in batches of 100 from 8 senders (split over the instances), every event its own visitor, pacing lifted (the shared schedule is still consulted for every event); Redis appendonly, fsync every second`,
+      'latency: 500 one-event batches a run to each relay, one after another, alternating between the memory and the Redis relay, each event its own visitor; round trip at the load generator; "added" = Redis minus memory, run by run',
+    ],
+  });
+}
+
 async function main() {
   const extra: Record<string, unknown> = {};
   if (wants('size')) {
@@ -259,6 +298,7 @@ async function main() {
     }
   }
   if (wants('relay')) await relayPart();
+  if (wants('state')) await statePart();
 
   const seconds = (performance.now() - started) / 1000;
   console.log(`\n${printTable(sections)}`);

@@ -35,7 +35,7 @@ export interface Child {
 }
 
 /** Starts a bench process on `cpu` (when pinning is possible); resolves once it listens. */
-async function start(script: string, options: unknown, cpu: number): Promise<Child> {
+export async function startPinned(script: string, options: unknown, cpu: number): Promise<Child> {
   const args = ['--expose-gc', join(DIST, script), JSON.stringify(options)];
   const child = HAS_TASKSET ? spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -68,8 +68,8 @@ interface Usage {
   busy: number;
 }
 
-const startUpstream = (latencyMs = 0) => start('upstream-process.js', { latencyMs }, 1);
-const startRelay = (upstream: Child, rateLimitPerSecond: number | null) => start('relay-process.js', { upstream: `${upstream.url}/events`, rateLimitPerSecond }, 0);
+const startUpstream = (latencyMs = 0) => startPinned('upstream-process.js', { latencyMs }, 1);
+const startRelay = (upstream: Child, rateLimitPerSecond: number | null) => startPinned('relay-process.js', { upstream: `${upstream.url}/events`, rateLimitPerSecond }, 0);
 
 export interface ThroughputRun {
   eventsPerSecond: number;

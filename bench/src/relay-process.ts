@@ -3,7 +3,8 @@
  * CPU time and memory can be read without the load generator's or the upstream's.
  *
  *   node --expose-gc relay-process.js '{"upstream":"http://...","rateLimitPerSecond":null}'
- *   (null: Infinity) prints {"port":N} once listening. Besides the relay (any other path):
+ *   (null: Infinity; "redisUrl": "redis://..." keeps the state in Redis) prints {"port":N}
+ *   once listening. Besides the relay (any other path):
  *   GET /_bench/usage      {cpuMs, memory, busy}: CPU time so far, process.memoryUsage(), and
  *                          relay requests not yet answered
  *   GET /_bench/usage?gc   the same after a full GC (for the memory figure)
@@ -13,14 +14,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { createRelay, toNodeHandler } from '../../src/relay/index';
+import { createRedisState, createRelay, toNodeHandler } from '../../src/relay/index';
 
-const options = JSON.parse(process.argv[2] ?? '{}') as { upstream: string; rateLimitPerSecond?: number | null; concurrency?: number };
+const options = JSON.parse(process.argv[2] ?? '{}') as { upstream: string; rateLimitPerSecond?: number | null; concurrency?: number; redisUrl?: string };
 const relay = toNodeHandler(
   createRelay({
     apiKey: 'bench-key',
     upstream: options.upstream,
     rateLimitPerSecond: options.rateLimitPerSecond ?? Infinity,
+    // Shared with the other instances of the run when given (createRedisState); else memory.
+    ...(options.redisUrl ? { state: createRedisState({ url: options.redisUrl }) } : {}),
     // The load generator is one address posting for thousands of visitors: not a client.
     limits: false,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),

@@ -60,7 +60,7 @@ export async function handleEvents(
   if (fault.errorStatus !== undefined) {
     stats.faultError();
     const message = `Injected fault: answering ${fault.errorStatus} (see GET /_stub/faults)`;
-    sendError(res, fault.errorStatus, 'fault_injected', message, { 'Retry-After': 1 });
+    sendError(res, fault.errorStatus, 'fault_injected', message, { 'Retry-After': fault.errorRetryAfter });
     return;
   }
 

@@ -12,6 +12,8 @@ export const FaultsSchema = z.strictObject({
   errorRate: z.number().min(0).max(1).optional(),
   /** Status of the injected errors; 503 when not given. */
   errorStatus: z.number().int().min(400).max(599).optional(),
+  /** `Retry-After` of the injected errors, in whole seconds (0: retry at once); 1 when not given. */
+  errorRetryAfter: z.number().int().min(0).max(3_600).optional(),
   /** Added before every request is handled. */
   latencyMs: z.number().int().min(0).max(60_000).optional(),
   /** Share of requests (0..1) whose connection is destroyed without an answer. */
@@ -30,6 +32,8 @@ export interface FaultPlan {
   latencyMs: number;
   /** The status to answer with instead of handling the request, if any. */
   errorStatus: number | undefined;
+  /** Seconds for the injected error's `Retry-After`. */
+  errorRetryAfter: number;
 }
 
 /**
@@ -46,5 +50,6 @@ export function planFaults(faults: Faults, random: RandomSource): FaultPlan {
     drop,
     latencyMs: faults.latencyMs ?? 0,
     errorStatus: error ? (faults.errorStatus ?? DEFAULT_FAULT_STATUS) : undefined,
+    errorRetryAfter: faults.errorRetryAfter ?? 1,
   };
 }

@@ -72,6 +72,17 @@ describe('faults', () => {
     expect((await post()).status).toBe(500);
   });
 
+  it('errorRetryAfter sets the injected Retry-After, 0 included', async () => {
+    await setFaults({ errorRate: 1, errorRetryAfter: 3 });
+    expect((await post()).headers.get('retry-after')).toBe('3');
+    await setFaults({ errorRate: 1, errorRetryAfter: 0 });
+    const response = await post();
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('0');
+    expect((await setFaults({ errorRetryAfter: -1 })).status).toBe(400);
+    expect((await setFaults({ errorRetryAfter: 1.5 })).status).toBe(400);
+  });
+
   it('dropRate 1: the connection is destroyed without an answer, and nothing recorded', async () => {
     await setFaults({ dropRate: 1 });
     await expect(post()).rejects.toThrow();
