@@ -35,6 +35,7 @@ export const COUNTERS: Record<string, string> = {
   upstream_429_pauses: 'Times Regal answered 429 and every instance paused forwarding.',
   dedupe_hits: 'Events already forwarded earlier, answered accepted without a request to Regal.',
   claims_held_elsewhere: 'Events another instance (or request) was forwarding at the time, answered retry.',
+  turns_missed: 'Requests that woke more than one interval after their turn on the shared schedule (a stalled process) and took a new turn.',
   pacing_wait_ms: 'Time events waited for their turn in the account-wide rate schedule.',
   state_errors: 'Failures of the shared state store (events involved answered retry).',
   phone_warnings: 'Forwarded events whose phone Regal cannot use, by code (undialable_phone; sms_opt_in_not_mobile: an SMS opt-in on a number that cannot receive texts).',

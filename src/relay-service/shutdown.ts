@@ -1,7 +1,10 @@
 /**
  * SIGTERM (and SIGINT, for Ctrl-C): stop taking batches, let the batches already taken be
  * answered (each within the relay's forward budget: forwarded, or `retry` for what is not
- * done), close the shared store, exit 0. A second signal exits at once, with 1.
+ * done), wait for the requests still in flight upstream and their marks (a batch answered
+ * at its deadline can leave one running: exiting then would lose the record that Regal
+ * has the event, and the browser's resend would reach Regal twice), close the shared
+ * store, exit 0. A second signal exits at once, with 1.
  */
 import type { Logger } from './json-logger';
 import type { ServiceServer } from './http-server';
@@ -11,7 +14,7 @@ export interface ShutdownOptions {
   log: Logger;
   /** Longest wait for the batches in flight; then their connections are cut. */
   drainTimeoutMs: number;
-  /** Everything to close after the batches are answered (the relay's upstream work, the store). */
+  /** Everything to close after the batches are answered: the relay (`relay.close()`: its requests in flight upstream), then the store. */
   close: () => Promise<void>;
   exit: (code: number) => void;
 }

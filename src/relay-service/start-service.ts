@@ -23,7 +23,10 @@ export interface RunningService {
   port: number;
   /** What the `start` log line says (logged by the caller once it handles SIGTERM). */
   startFields: LogFields;
-  /** Closes what outlives the HTTP answers: the store monitor and the store connection. */
+  /**
+   * Closes what outlives the HTTP answers: the store monitor, the relay's requests still in
+   * flight upstream (awaited, with their marks), then the store connection.
+   */
   close(): Promise<void>;
 }
 
@@ -82,6 +85,8 @@ export async function startService(config: ServiceConfig, log: Logger, version: 
     startFields,
     async close() {
       monitor.stop();
+      // Before the store: a request still in flight upstream needs it for its mark.
+      await relay.close();
       await state.close();
     },
   };

@@ -8,7 +8,8 @@ import { OUT_OF_TIME } from './forward/outcome';
 import { formatIssues, prepareBatch, type PreparedBatch } from './receive/prepare-batch';
 import { readBodyText, TOO_LARGE } from './receive/read-body';
 import { errorResponse, jsonResponse } from './receive/respond';
-import type { RelayHandler, RelayOptions, RelayRequestInfo } from './types';
+import type { Relay, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
+import { closeForwarding } from './forward/close-forwarding';
 import { abuseMetric, createAbuseGuard, type AbuseGuard, type Screening } from './limits/abuse-guard';
 import type { LimitRefusal } from './limits/client-limits';
 import { renewVisitorCookie } from './receive/visitor-cookie';
@@ -32,9 +33,10 @@ const ALLOW = 'POST, OPTIONS';
  * event to Regal (see `RelayOptions`). One relay per process: its rate limit, concurrency
  * bound and dedupe memory are shared by all requests it serves.
  *
- * Throws (at startup) on invalid options; the returned handler never throws.
+ * Throws (at startup) on invalid options; the returned handler never throws. `close()` stops
+ * it gracefully (see `Relay`).
  */
-export function createRelay(options: RelayOptions): RelayHandler {
+export function createRelay(options: RelayOptions): Relay {
   const config = resolveOptions(options);
   const engine = createEngine(config);
   const guard = createAbuseGuard({
@@ -64,7 +66,7 @@ export function createRelay(options: RelayOptions): RelayHandler {
   };
   const limits: RelayLimits = { maxBodyBytes: config.maxBodyBytes };
   Object.defineProperty(handler, RELAY_LIMITS, { value: limits });
-  return handler;
+  return Object.assign(handler, { close: () => closeForwarding(engine) });
 }
 
 async function handle(config: RelayConfig, engine: Engine, guard: AbuseGuard, request: Request, info: RelayRequestInfo | undefined): Promise<Response> {

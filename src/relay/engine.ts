@@ -37,6 +37,8 @@ export interface Engine {
   readonly timeouts: Timeouts;
   /** messageId → the outcome of its forwarding, while it runs (a beacon and a retry racing). */
   readonly inFlight: Map<string, Promise<Outcome>>;
+  /** Set by `closeForwarding`: no request leaves any more; those already sent are awaited. */
+  closing: boolean;
   /** Calls `onForwardError`; an error thrown by the hook is swallowed. */
   report(info: ForwardErrorInfo): void;
 }
@@ -62,6 +64,7 @@ export function createEngine(config: RelayConfig): Engine {
     upstreamTimeoutMs: config.upstreamTimeoutMs,
     timeouts: createTimeouts(now, sleep),
     inFlight: new Map(),
+    closing: false,
     report(info) {
       if (!onForwardError) return;
       try {

@@ -40,7 +40,7 @@ export type { ClaimResult, RelayState } from './state/relay-state';
 export type { FirstSightings, LimitAnswer, LimitState, MemberWindow } from './limits/limit-state';
 export type { TokenLedger } from './bot-verification/verify-consent';
 export { RELAY_COUNTERS, type RelayCounterName, type RelayMetrics, type RelayObservationName } from './metrics';
-export type { DedupeStore, ForwardErrorInfo, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
+export type { DedupeStore, ForwardErrorInfo, Relay, RelayHandler, RelayOptions, RelayRequestInfo } from './types';
 export type { RelayErrorCode } from './receive/respond';
 export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';
 export type { VisitorCookieOptions } from './receive/visitor-cookie';

@@ -9,6 +9,8 @@
  * - `dedupe_hits`: events answered `accepted` because they were forwarded before.
  * - `claims_held_elsewhere`: events answered `retry` because another instance is forwarding them.
  * - `state_errors`: calls to the shared state that failed or timed out.
+ * - `turns_missed`: requests that woke more than one interval after their turn on the shared
+ *   schedule (a stalled process) and took a new turn rather than leave in another's.
  * - `pacing_wait_ms` (observed): how long a request waited for its turn on the schedule.
  * - `limit_429s` `{limit: 'batches' | 'identities'}`: refusals of the per-client limits.
  * - `events_held_back` `{reason: 'phone_velocity'}`: events held back by phone velocity.
@@ -33,6 +35,7 @@ export type RelayCounterName =
   | 'dedupe_hits'
   | 'claims_held_elsewhere'
   | 'state_errors'
+  | 'turns_missed'
   | 'limit_429s'
   | 'events_held_back'
   | 'bot_verifications'
@@ -41,4 +44,4 @@ export type RelayCounterName =
 export type RelayObservationName = 'pacing_wait_ms';
 
 /** The counter names above, for exporters that declare them up front. */
-export const RELAY_COUNTERS: readonly RelayCounterName[] = ['events_accepted', 'events_rejected', 'events_retry', 'upstream_requests', 'upstream_429_pauses', 'dedupe_hits', 'claims_held_elsewhere', 'state_errors', 'limit_429s', 'events_held_back', 'bot_verifications', 'phone_warnings'];
+export const RELAY_COUNTERS: readonly RelayCounterName[] = ['events_accepted', 'events_rejected', 'events_retry', 'upstream_requests', 'upstream_429_pauses', 'dedupe_hits', 'claims_held_elsewhere', 'state_errors', 'turns_missed', 'limit_429s', 'events_held_back', 'bot_verifications', 'phone_warnings'];

@@ -38,6 +38,21 @@ export interface RelayRequestInfo {
 /** A web-standard request handler: `(Request) => Promise<Response>`. It never rejects. */
 export type RelayHandler = (request: Request, info?: RelayRequestInfo) => Promise<Response>;
 
+/** What `createRelay` returns: the handler, and `close` for a graceful stop. */
+export interface Relay extends RelayHandler {
+  /**
+   * Stops forwarding and resolves once every request to Regal already sent has its answer
+   * and its record in the state; events still waiting for their turn are answered `retry`.
+   * Call it on shutdown, after the server stopped taking batches and before closing the
+   * state: a process that exits with a request in flight loses the record that it was
+   * forwarded, and the browser's resend would reach Regal twice. Never rejects.
+   *
+   * @example
+   * process.on('SIGTERM', () => server.close(async () => { await relay.close(); await state.close(); process.exit(0) }))
+   */
+  close(): Promise<void>;
+}
+
 /** One failed upstream attempt (or a failure around it), for logs and metrics. */
 export interface ForwardErrorInfo {
   /** The event's messageId; `''` for a failure that concerns the whole request. */

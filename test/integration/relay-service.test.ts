@@ -313,6 +313,15 @@ describeWithRedis('limits shared by regal-relay processes on one Redis', () => {
   it('two processes with REGAL_REDIS_URL count one client together: 3 batches a minute in all, not 3 each', async () => {
     const env = { REGAL_REDIS_URL: redis.url, REGAL_LIMIT_BATCHES_PER_MINUTE: '3', REGAL_TRUST_PROXY: '1' };
     const [one, two] = await Promise.all([relayTo(`${reference.url}/events`, env), relayTo(`${reference.url}/events`, env)]);
+    // As a load balancer would: traffic once /healthz says the store is reachable (a cold
+    // process loads and connects its Redis client first).
+    for (const relay of [one, two]) {
+      const deadline = Date.now() + 10_000;
+      while ((await fetch(`${relay.url}/healthz`).then(async (r) => (await r.arrayBuffer(), r.status))) !== 200) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       const response = await post(i % 2 === 0 ? one.url : two.url, [{ messageId: `svc-shared-${i}`, name: 'Page Viewed', traits: {} }], { 'x-forwarded-for': '198.51.100.77' });

@@ -5,6 +5,11 @@ import { upstreamRetryDelay } from '../upstream/retry-delay';
 import type { UpstreamResponse } from '../upstream/transport';
 import { ACCEPTED, OUT_OF_TIME, rejected, retry, type Outcome } from './outcome';
 
+const CLOSING = retry('the relay is closing');
+
+/** How long before its turn a waiting request asks whether another instance paused the schedule. */
+const PAUSE_CHECK_LEAD_MS = 20;
+
 /**
  * Forwards one serialized event upstream, retrying within `deadline` (ms, engine clock):
  * takes a slot (bounded concurrency), waits for its turn in the shared pacing schedule,
@@ -20,6 +25,7 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
     let result: AttemptResult;
     try {
       if (engine.now() >= deadline) return OUT_OF_TIME;
+      if (engine.closing) return CLOSING;
       const waitFrom = engine.now();
       if (!(await engine.pacer.take(deadline))) {
         return retry(engine.pacer.pauseLeft() > 0 ? 'upstream asked to pause (429) past forwardTimeoutMs' : 'rate limit queue longer than forwardTimeoutMs');
@@ -28,6 +34,8 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
         const refused = await takeSharedTurn(engine, messageId, deadline);
         if (refused) return refused;
       }
+      // Closed while this request waited for its turn: it never leaves (see closeForwarding).
+      if (engine.closing) return CLOSING;
       engine.observe('pacing_wait_ms', engine.now() - waitFrom);
       result = await attemptOnce(engine, body);
       engine.count('upstream_requests', 1, { status: result.response ? String(result.response.status) : 'error' });
@@ -76,20 +84,56 @@ export async function forwardEvent(engine: Engine, messageId: string, body: stri
  * Waits for this request's turn on the account's schedule shared by every instance.
  * Answers the `retry` outcome when there is no turn before `deadline` or the state fails
  * (never sends unpaced), `undefined` once it is this request's turn.
+ *
+ * Two things can happen while it waits, and both send it back for a new turn:
+ * - Its process stalls (a GC pause, a busy event loop, a starved CPU), and it wakes more
+ *   than one interval after its turn. Sent then, it would share a later request's turn:
+ *   a few such requests and a 1 s window holds more than rate + 1. Within one interval it
+ *   still fits: the turns are one interval apart, so any 1 s window holds at most
+ *   rate + 1 of them even when each leaves up to an interval late.
+ * - Another instance meets a 429 and pauses the schedule: the turns handed out before the
+ *   pause would still fall inside it.
  */
 async function takeSharedTurn(engine: Engine, messageId: string, deadline: number): Promise<Outcome | undefined> {
-  let wait: number | undefined;
-  try {
-    wait = await engine.state.reserve(engine.intervalMs, deadline - engine.now());
-  } catch (error) {
-    const reason = `shared state failed on reserve(): ${error instanceof Error ? error.message : String(error)}`;
-    engine.count('state_errors');
-    engine.report({ messageId, attempt: 0, error, reason, willRetry: false });
-    return retry(reason);
+  for (;;) {
+    let wait: number | undefined;
+    try {
+      wait = await engine.state.reserve(engine.intervalMs, deadline - engine.now());
+    } catch (error) {
+      return sharedStateFailed(engine, messageId, 'reserve', error);
+    }
+    if (wait === undefined) return retry('the shared upstream schedule is fuller than forwardTimeoutMs');
+    const turn = engine.now() + wait;
+    if (wait > 0) {
+      // Asked a little before the turn, so that the answer does not make the request late.
+      await engine.sleep(wait - Math.min(wait, PAUSE_CHECK_LEAD_MS));
+      let pausedFor: number;
+      try {
+        pausedFor = await engine.state.pauseLeft();
+      } catch (error) {
+        return sharedStateFailed(engine, messageId, 'pauseLeft', error);
+      }
+      if (pausedFor > 0) {
+        // Also this instance's own pause, so its answers carry the Retry-After hint.
+        engine.pacer.pauseUntil(engine.now() + pausedFor);
+        continue;
+      }
+      const left = turn - engine.now();
+      if (left > 0) await engine.sleep(left);
+    }
+    if (engine.intervalMs > 0 && engine.now() - turn > engine.intervalMs) {
+      engine.count('turns_missed');
+      continue;
+    }
+    return undefined;
   }
-  if (wait === undefined) return retry('the shared upstream schedule is fuller than forwardTimeoutMs');
-  if (wait > 0) await engine.sleep(wait);
-  return undefined;
+}
+
+function sharedStateFailed(engine: Engine, messageId: string, call: string, error: unknown): Outcome {
+  const reason = `shared state failed on ${call}(): ${error instanceof Error ? error.message : String(error)}`;
+  engine.count('state_errors');
+  engine.report({ messageId, attempt: 0, error, reason, willRetry: false });
+  return retry(reason);
 }
 
 type AttemptResult = { response: UpstreamResponse; error?: undefined; reason?: undefined } | { response?: undefined; error: unknown; reason: string };

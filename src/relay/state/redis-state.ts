@@ -1,5 +1,6 @@
 import type { ClaimResult, RelayState } from './relay-state';
 import { createRedisLimitState } from '../limits/redis-limit-state';
+import { createClockOffset } from './clock-offset';
 import { CLAIM, PAUSE, PAUSE_LEFT, RELEASE, RESERVE } from './redis-scripts';
 
 /**
@@ -23,6 +24,8 @@ export interface RedisStateOptions {
   prefix?: string;
   /** Longest wait for one Redis call, in ms; past it the call fails and the relay answers `retry`. Default 1 000. */
   timeoutMs?: number;
+  /** This process's monotonic clock in ms (for tests). Default `performance.now`. */
+  now?: () => number;
 }
 
 /**
@@ -40,6 +43,8 @@ export interface RedisStateOptions {
 export function createRedisState(options: RedisStateOptions = {}): RelayState {
   const prefix = options.prefix ?? 'regal:';
   const timeoutMs = options.timeoutMs ?? 1_000;
+  const now = options.now ?? (() => performance.now());
+  const clock = createClockOffset();
   if (options.client === undefined && typeof options.url !== 'string') {
     throw new TypeError('createRedisState: pass url (e.g. redis://127.0.0.1:6379) or a connected client');
   }
@@ -82,8 +87,13 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
       await script(RELEASE, [idKey(messageId)], token);
     },
     async reserve(intervalMs, maxWaitMs) {
-      const wait = Number(await script(RESERVE, scheduleKeys, intervalMs, Number.isFinite(maxWaitMs) ? maxWaitMs : 1e15));
-      return wait < 0 ? undefined : wait;
+      const sentAt = now();
+      const [wait, redisNow] = ((await script(RESERVE, scheduleKeys, intervalMs, Number.isFinite(maxWaitMs) ? maxWaitMs : 1e15)) as string[]).map(Number);
+      if (wait < 0) return undefined;
+      // Counted from when the reply is read, not from when Redis decided: negative when the
+      // turn has already passed (see clock-offset.ts).
+      const readAt = now();
+      return clock.toLocal(sentAt, redisNow, readAt) + wait - readAt;
     },
     async pause(ms) {
       await script(PAUSE, scheduleKeys, Math.ceil(ms));

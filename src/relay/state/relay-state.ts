@@ -42,6 +42,11 @@ export interface RelayState {
    * Reserves the next send time on the account's one schedule (one request every
    * `intervalMs`, after any pause): resolves the ms to wait before sending, or `undefined`,
    * reserving nothing, when that would be `maxWaitMs` or more.
+   *
+   * The wait counts from the moment the promise resolves, and is negative when the turn
+   * has already passed by then (the reply was read late). The relay sends within one
+   * interval of the turn or takes a new one: that is what keeps any 1 s window within
+   * rate + 1 requests when a process stalls.
    */
   reserve(intervalMs: number, maxWaitMs: number): Promise<number | undefined>;
   /** Pauses every instance for `ms` from now (a 429's Retry-After). Never shortens a pause. */

@@ -47,8 +47,16 @@ export function createPacer({ ratePerSecond, now, sleep }: PacerOptions): Pacer 
         nextFree = sendAt + interval;
         if (sendAt <= t) return true;
         await sleep(sendAt - t);
+        const woke = now();
         // A 429 met while we slept extends the pause: queue again behind it.
-        if (now() >= pausedUntil) return true;
+        if (woke < pausedUntil) continue;
+        // Woken more than one interval after its turn (a GC pause, a busy or starved
+        // process: every timer due meanwhile fires at once): sent now, it would share a
+        // later request's turn, and the senders of a stall would leave as one burst. A new
+        // turn spreads them out again. Within one interval it still fits the bound: turns
+        // one interval apart, each up to an interval late, put at most rate + 1 in any 1 s.
+        if (interval > 0 && woke - sendAt > interval) continue;
+        return true;
       }
     },
     pauseUntil(until) {
