@@ -2,9 +2,10 @@
  * Several `createRelay` instances sharing their state in one real redis-server, over real
  * HTTP, in front of the reference ingest server (through a proxy that records every request
  * it gets): what a load balancer or serverless functions do to a relay. With their state in
- * memory, each of these goes wrong: the batch posted to two instances arrives twice, a 429
- * met by one instance leaves the others sending, the double posts under 503s arrive
- * duplicated and out of order. And with Redis stopped, the relay must answer `retry`,
+ * memory, each of these goes wrong: the batch posted to two instances arrives twice, two
+ * instances paced at the account's limit send twice the rate and meet 429s, a 429 met by one
+ * instance leaves the others sending, the double posts under 503s arrive duplicated and out
+ * of order. And with Redis stopped, the relay must answer `retry`,
  * forward nothing unguarded, and carry on by itself once Redis is back.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import type { StoredEvent } from '../../demo/server/event-store';
 import { startReferenceServer, type ReferenceServer } from '../../demo/server/reference-server';
 import type { StatsSnapshot } from '../../demo/server/stats';
 import { createRedisState, createRelay, toNodeHandler, type ForwardErrorInfo, type RelayOptions, type RelayResult, type RelayState } from '../../src/relay/index';
-import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
+import { busiestSecond, startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 import { describeWithRedis, startRedisServer, type RedisServer } from '../support/redis-server';
 
 const KEY = 'shared-state-key';
@@ -186,6 +187,35 @@ describeWithRedis('relay instances sharing one Redis', () => {
     expect((await postBatch(a, batch)).accepted).toHaveLength(20);
     expect(ingest.proxy.arrivals).toHaveLength(20);
     console.log(`two instances, one batch of 20: first answers accepted ${answers.map((answer) => answer.accepted.length).join(' + ')}, ${resent} resend post(s), 20 at the ingest`);
+  });
+
+  it('keeps two instances paced at the account limit within it together: no 429 at the ingest, never more than rate + 1 requests in a second', async () => {
+    const RATE = 40;
+    const ingest = await startIngest(RATE);
+    // When each request leaves: the relays' own clock, before the network and the ingest's
+    // event loop add their jitter (one process runs relays, proxy and ingest here).
+    const sent: number[] = [];
+    const timedFetch: typeof fetch = (input, init) => {
+      sent.push(performance.now());
+      return fetch(input, init);
+    };
+    const state = newAccount();
+    const options = { rateLimitPerSecond: RATE, fetch: timedFetch };
+    const [a, b] = await Promise.all([startInstance(ingest.upstream, state(), options), startInstance(ingest.upstream, state(), options)]);
+    // A burst: 120 events, each its own visitor (forwarded in parallel), half to each instance.
+    const batches = Array.from({ length: 4 }, (_, i) => Array.from({ length: 30 }, (_, j) => visitorEvents('burst', i * 30 + j, 1)[0]));
+    const started = performance.now();
+    const answers = await Promise.all(batches.map((batch, i) => postBatch(i % 2 === 0 ? a : b, batch)));
+    const ms = performance.now() - started;
+
+    expect(answers.reduce((sum, answer) => sum + answer.accepted.length, 0)).toBe(120);
+    expect(statuses(ingest.proxy)).toEqual({ 200: 120 });
+    expect(sent).toHaveLength(120);
+    const busiest = busiestSecond(sent);
+    expect(busiest).toBeLessThanOrEqual(RATE + 1);
+    // Paced, not merely lucky: 120 requests at 40/s take 119 intervals.
+    expect(ms).toBeGreaterThanOrEqual((119 * 1000) / RATE - 50);
+    console.log(`two instances at ${RATE}/s: 120 events in ${Math.round(ms)} ms, at most ${busiest} sent in any 1 s (${busiestSecond(ingest.proxy.arrivals.map((arrival) => arrival.at))} arrived at the ingest), no 429`);
   });
 
   it("pauses every instance for a 429's Retry-After, not only the one that met it", async () => {

@@ -185,11 +185,14 @@ describeInEngine('delivery through the page lifecycle', () => {
       await visitor.setOffline!(true);
       await tab.waitFor(() => !navigator.onLine);
       await track(tab, 'Offline', 0, 10);
-      await sleep(1000);
+      await sleep(1000); // well past the flush interval
       expect(ns(await h.events(), 'Offline')).toEqual([]);
+      expect(await stats(tab)).toMatchObject({ queued: 10 });
       await visitor.setOffline!(false);
+      // Sooner than the 10 s re-check that covers browsers without the `online` event.
       await h.waitForEvents((e) => ns(e, 'Offline').length >= 10, 8_000);
       await drained(tab);
+      expect(await tab.run(() => (window as any).onlineEvents as number)).toBeGreaterThanOrEqual(1);
       expect(exactlyOnce(ns(await h.events(), 'Offline'), range(10))).toEqual(ONCE_IN_ORDER);
       expect(visitor.problems).toEqual([]);
     });
