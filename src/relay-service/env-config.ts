@@ -38,6 +38,7 @@ export const LIMIT_VARIABLES = {
   newIdentitiesPerMinute: 'REGAL_LIMIT_NEW_IDENTITIES_PER_MINUTE',
   newIdentitiesPerHour: 'REGAL_LIMIT_NEW_IDENTITIES_PER_HOUR',
   ipsPerPhonePerHour: 'REGAL_LIMIT_IPS_PER_PHONE_PER_HOUR',
+  phoneChecksPerMinute: 'REGAL_LIMIT_PHONE_CHECKS_PER_MINUTE',
 } as const satisfies Record<keyof ClientLimitOptions, string>;
 
 const BOT_PROVIDERS: readonly BotProvider[] = ['turnstile', 'recaptcha', 'hcaptcha'];

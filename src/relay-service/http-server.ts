@@ -1,5 +1,6 @@
 /**
- * The service's HTTP server: the relay at `/regal`, `GET /healthz` and `GET /metrics`.
+ * The service's HTTP server: the relay at `/regal` (and its lead forms' phone check at
+ * `/regal/phone-check`), `GET /healthz` and `GET /metrics`.
  *
  * While draining (after SIGTERM) it takes no new batch: the listening socket is closed (new
  * connections are refused), a batch arriving on a connection that was already open is
@@ -10,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { NodeHandler } from '../relay/index';
 
 export const RELAY_PATH = '/regal';
+const PHONE_CHECK = `${RELAY_PATH}/phone-check`;
 
 export interface ServiceServerOptions {
   relay: NodeHandler;
@@ -38,11 +40,11 @@ export function createServiceServer({ relay, storeReachable, metrics }: ServiceS
 
   const server = createServer((req, res) => {
     const path = pathOf(req);
-    if (path === RELAY_PATH || path === `${RELAY_PATH}/`) return serveBatch(req, res);
+    if (path === RELAY_PATH || path === `${RELAY_PATH}/` || path === PHONE_CHECK) return serveBatch(req, res);
     if (path === '/healthz' && isRead(req)) return void health(res);
     if (path === '/metrics' && isRead(req)) return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics());
     if (path === '/healthz' || path === '/metrics') return json(res, 405, { message: `${req.method} is not supported here; use GET.`, code: 'method_not_allowed' }, { allow: 'GET, HEAD' });
-    json(res, 404, { message: `Nothing at ${path}: the relay takes batches at POST ${RELAY_PATH}; also GET /healthz and GET /metrics.`, code: 'not_found' });
+    json(res, 404, { message: `Nothing at ${path}: the relay takes batches at POST ${RELAY_PATH} and phone checks at POST ${PHONE_CHECK}; also GET /healthz and GET /metrics.`, code: 'not_found' });
   });
   // Longer than the idle timeout of the proxies usually put in front (nginx 60 s upstream
   // keepalive, AWS ALB 60 s), so the proxy closes an idle connection first and never sends a

@@ -39,6 +39,7 @@ export const COUNTERS: Record<string, string> = {
   pacing_wait_ms: 'Time events waited for their turn in the account-wide rate schedule.',
   state_errors: 'Failures of the shared state store (events involved answered retry).',
   phone_warnings: 'Forwarded events whose phone Regal cannot use, by code (undialable_phone; sms_opt_in_not_mobile: an SMS opt-in on a number that cannot receive texts).',
+  phone_checks: 'Numbers checked for lead forms at POST /regal/phone-check, by result (valid, undialable).',
   forward_errors: 'Failed attempts to forward an event, by upstream status ("none": no answer, or a failure before the request).',
 };
 

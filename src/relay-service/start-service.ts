@@ -14,7 +14,7 @@ import { createStoreMonitor } from './store-monitor';
 
 /** The counters the service feeds: what it answered, and what the relay reports as failures. */
 const SERVICE_COUNTERS = [
-  ...RELAY_COUNTERS.map((name) => ({ name, labelled: ['upstream_requests', 'limit_429s', 'events_held_back', 'bot_verifications', 'phone_warnings'].includes(name) })),
+  ...RELAY_COUNTERS.map((name) => ({ name, labelled: ['upstream_requests', 'limit_429s', 'events_held_back', 'bot_verifications', 'phone_warnings', 'phone_checks'].includes(name) })),
   { name: 'forward_errors', labelled: true },
 ];
 

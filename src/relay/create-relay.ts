@@ -14,6 +14,7 @@ import { abuseMetric, createAbuseGuard, type AbuseGuard, type Screening } from '
 import type { LimitRefusal } from './limits/client-limits';
 import { renewVisitorCookie } from './receive/visitor-cookie';
 import { warnAccepted, type PhoneWarning } from './phones/phone-warnings';
+import { answerPhoneCheck, isPhoneCheck } from './phones/answer-phone-check';
 
 /**
  * Where `toNodeHandler` finds the body limit of a relay handler, to stop reading a body
@@ -88,13 +89,16 @@ async function handle(config: RelayConfig, engine: Engine, guard: AbuseGuard, re
       return errorResponse(415, 'unsupported_media_type', `Content-Type ${type} is not supported; send the batch as JSON text (text/plain or application/json).`, cors);
     }
     const ip = clientIp(request.headers.get('x-forwarded-for'), info?.clientIp, config.trustProxy);
+    // A form's phone check (`<relay>/phone-check`): its own per-IP limit, nothing forwarded.
+    const phoneCheck = isPhoneCheck(request.url);
     let tooMany: LimitRefusal | undefined;
     try {
-      tooMany = await guard.admitRequest(ip);
+      tooMany = await (phoneCheck ? guard.admitPhoneCheck(ip) : guard.admitRequest(ip));
     } catch (error) {
       return stateFailed(engine, error, cors);
     }
     if (tooMany) return refusalResponse(tooMany, cors);
+    if (phoneCheck) return await answerPhoneCheck(request, cors, (result) => engine.count('phone_checks', 1, { result }));
     const text = await readBodyText(request, config.maxBodyBytes);
     if (text === TOO_LARGE) {
       return errorResponse(413, 'payload_too_large', `The body is larger than ${config.maxBodyBytes} bytes (maxBodyBytes); send smaller batches.`, { ...cors, connection: 'close' });

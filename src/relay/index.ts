@@ -46,3 +46,4 @@ export type { RelayBatch, RelayEvent, RelayResult } from '../wire/schema';
 export type { VisitorCookieOptions } from './receive/visitor-cookie';
 export { checkPhone, type PhoneCheck } from './phones/check-phone';
 export type { PhoneWarning } from './phones/phone-warnings';
+export type { PhoneCheckAnswer } from './phones/answer-phone-check';

@@ -12,11 +12,12 @@
  * - `turns_missed`: requests that woke more than one interval after their turn on the shared
  *   schedule (a stalled process) and took a new turn rather than leave in another's.
  * - `pacing_wait_ms` (observed): how long a request waited for its turn on the schedule.
- * - `limit_429s` `{limit: 'batches' | 'identities'}`: refusals of the per-client limits.
+ * - `limit_429s` `{limit: 'batches' | 'identities' | 'phone_checks'}`: refusals of the per-client limits.
  * - `events_held_back` `{reason: 'phone_velocity'}`: events held back by phone velocity.
  * - `bot_verifications` `{outcome: 'passed' | 'failed' | 'missing' | 'unavailable' | 'reused'}`.
  * - `phone_warnings` `{code: 'undialable_phone' | 'sms_opt_in_not_mobile'}`: phones of
  *   forwarded events that Regal cannot use (see `onPhoneWarning`).
+ * - `phone_checks` `{result: 'valid' | 'undialable'}`: numbers checked at `<relay>/phone-check`.
  *
  * @example
  * createRelay({ apiKey, metrics: { inc: (name, by = 1, labels) => counter(name, labels).inc(by) } })
@@ -39,9 +40,10 @@ export type RelayCounterName =
   | 'limit_429s'
   | 'events_held_back'
   | 'bot_verifications'
-  | 'phone_warnings';
+  | 'phone_warnings'
+  | 'phone_checks';
 
 export type RelayObservationName = 'pacing_wait_ms';
 
 /** The counter names above, for exporters that declare them up front. */
-export const RELAY_COUNTERS: readonly RelayCounterName[] = ['events_accepted', 'events_rejected', 'events_retry', 'upstream_requests', 'upstream_429_pauses', 'dedupe_hits', 'claims_held_elsewhere', 'state_errors', 'turns_missed', 'limit_429s', 'events_held_back', 'bot_verifications', 'phone_warnings'];
+export const RELAY_COUNTERS: readonly RelayCounterName[] = ['events_accepted', 'events_rejected', 'events_retry', 'upstream_requests', 'upstream_429_pauses', 'dedupe_hits', 'claims_held_elsewhere', 'state_errors', 'turns_missed', 'limit_429s', 'events_held_back', 'bot_verifications', 'phone_warnings', 'phone_checks'];

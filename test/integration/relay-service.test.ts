@@ -99,7 +99,7 @@ describe('configuration', () => {
       REGAL_BOT_SECRET: 'hunter2-secret',
     });
     const start = relay.logs.find((line) => line.event === 'start');
-    expect(start).toMatchObject({ limits: 'batchesPerMinute=2 newIdentitiesPerMinute=20 newIdentitiesPerHour=off ipsPerPhonePerHour=5', botVerification: 'turnstile' });
+    expect(start).toMatchObject({ limits: 'batchesPerMinute=2 newIdentitiesPerMinute=20 newIdentitiesPerHour=off ipsPerPhonePerHour=5 phoneChecksPerMinute=60', botVerification: 'turnstile' });
     // An opt-in without the widget's token: rejected with the reason (the provider is not asked).
     const lead = await (await post(relay.url, [leadEvent('svc-bot-1', 1)])).json();
     expect(lead.rejected).toEqual([{ messageId: 'svc-bot-1', reason: expect.stringMatching(/^bot verification: this event carries an opt-in but no turnstile token/) }]);
@@ -247,6 +247,22 @@ describe('phone warnings', () => {
     await relay.exited;
     expect(relay.logs.find((l) => l.event === 'phone_warning')).toMatchObject({ level: 'warn', messageId: 'svc-phone-warning', code: 'undialable_phone' });
     expect(`${relay.stdout()}${relay.stderr()}`).not.toContain('5550199876');
+  });
+
+  it('POST /regal/phone-check answers a lead form, limited per IP (REGAL_LIMIT_PHONE_CHECKS_PER_MINUTE), counted in /metrics', async () => {
+    const relay = await relayTo(`${reference.url}/events`, { REGAL_LIMIT_PHONE_CHECKS_PER_MINUTE: '2' });
+    const check = (phone: string) => fetch(`${relay.url}/regal/phone-check`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: JSON.stringify({ phone }) });
+    expect(await (await check('+15550199876')).json()).toMatchObject({ valid: false, code: 'undialable_phone' });
+    expect(await (await check('+447400123456')).json()).toMatchObject({ valid: true, country: 'GB', type: 'MOBILE', sms: true });
+    const refused = await check('+447400123457');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    for (const sample of ['regal_relay_phone_checks_total{result="undialable"} 1', 'regal_relay_phone_checks_total{result="valid"} 1', 'regal_relay_limit_429s_total{limit="phone_checks"} 1']) {
+      expect(metrics).toContain(`${sample}\n`);
+    }
+    relay.kill('SIGTERM');
+    await relay.exited;
   });
 });
 

@@ -46,6 +46,8 @@ export type { CallMoment } from './replay';
 export interface ClientInternals {
   _report(code: RegalError['code'], message: string, value?: unknown): void;
   _country: string;
+  /** The relay's URL (relay mode; forms' `phoneCheck` posts beside it), absent in direct mode. */
+  _relay?: string;
   /** Runs `call` (a public call, made now) as if made at `made`: the time and page of a call
    * the script tag's snippet recorded before the library loaded. The call's own options
    * still win. Its arguments are passed on untouched, so every call form replays as it was. */
@@ -99,7 +101,8 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
       updateRescueCopy(c);
     },
   ));
-  const transport = (c._transport = o.mode === 'direct' ? directTransport(o.endpoint, o.apiKey, now) : relayTransport(resolveUrl(o.endpoint), now));
+  const relay = o.mode === 'direct' ? undefined : resolveUrl(o.endpoint);
+  const transport = (c._transport = relay ? relayTransport(relay, now) : directTransport(o.endpoint, o.apiKey, now));
   const flusher = (c._flusher = createFlusher({
     queue,
     store,
@@ -264,6 +267,7 @@ export function createRegal<E extends EventMap = EventMap>(options: RegalOptions
 
     _report: (code, message, value) => report(c, regalError(code, message, value)),
     _country: o.defaultCountry,
+    _relay: relay,
     _replay: (made, run) => replay(c, made, run),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { attr, noop, onSubmit, safe } from './dom';
 import { handleSubmit } from './handle-submit';
+import { watchPhone } from './phone-check';
 import type { FormClient, FormEnv, TrackFormOptions } from './types';
 
 export type { FormClient, FormEnv, TrackFormOptions };
@@ -32,7 +33,8 @@ const claim = (e: Event, form: HTMLFormElement) => !handled.has(e) && !bound.has
  */
 export const trackForm = safe(
   (target: HTMLFormElement | string, options: TrackFormOptions, client: FormClient, env: FormEnv = {}): (() => void) => {
-    const handle = (form: HTMLFormElement, e: Event) => handleSubmit(form, e, options || {}, client, env);
+    options = options || {};
+    const handle = (form: HTMLFormElement, e: Event) => handleSubmit(form, e, options, client, env);
     if (typeof target === 'string') {
       const doc = env.document || document;
       doc.querySelector(target); // an invalid selector throws here: a harmless stop
@@ -43,9 +45,11 @@ export const trackForm = safe(
           if (form.matches(target) && claim(e, form)) handle(form, e);
         }),
       );
+      const unwatch = options.phoneCheck ? watchPhone(doc, (el) => el.form && el.form.matches(target) && el.form, options, client) : noop;
       const stop = () => {
         if (selectors.get(target) === stop) selectors.delete(target);
         off();
+        unwatch();
       };
       selectors.get(target)?.();
       selectors.set(target, stop);
@@ -54,9 +58,11 @@ export const trackForm = safe(
     const form = target;
     if (!form) return noop;
     const off = onSubmit(form, safe((e) => handle(form, e)));
+    const unwatch = options.phoneCheck ? watchPhone(form, (el) => el.form === form && form, options, client) : noop;
     const stop = () => {
       if (bound.get(form) === stop) bound.delete(form);
       off();
+      unwatch();
     };
     bound.get(form)?.();
     bound.set(form, stop);

@@ -10,10 +10,10 @@ import type { FormClient, TrackFormOptions } from './types';
 
 export type { TrackFormOptions };
 
-// The client itself (its identify, track and flush, looked up when called), plus the two
+// The client itself (its identify, track and flush, looked up when called), plus the
 // internals forms reads.
 const formClient = (regal: RegalClient & Partial<ClientInternals>) =>
-  ({ __proto__: regal, reportError: regal._report || noop, defaultCountry: regal._country || 'US' }) as unknown as FormClient;
+  ({ __proto__: regal, reportError: regal._report || noop, defaultCountry: regal._country || 'US', relay: regal._relay }) as unknown as FormClient;
 
 /**
  * Capture a lead form: on each submit, `identify` the visitor with the form's contact
@@ -66,6 +66,17 @@ const formClient = (regal: RegalClient & Partial<ClientInternals>) =>
  * `onInvalid`, `validity` and `blockInvalid` let the page tell the visitor and stop the
  * submit.
  *
+ * Phone check (`phoneCheck: true`, relay mode): when the visitor leaves the phone field
+ * (or its country or area code) having changed it, the relay is asked whether Regal can
+ * dial the number (`POST <endpoint>/phone-check`, the number only) and the field gets a
+ * `regal:phonecheck` event, which bubbles: `detail` is the relay's answer
+ * `{phoneNumber, valid, code: 'undialable_phone', reason}` or `{phoneNumber, valid: true,
+ * country, type, sms}`, or `{phoneNumber, valid: false, code: 'invalid_phone'}` without a
+ * request when the browser's own check refuses it. With `validity`, an undialable number
+ * also gets the browser's validation message (cleared as the visitor edits it, or when a
+ * check passes). It never delays a submit: a relay that is slow, down or over its limit
+ * tells the page nothing.
+ *
  * Multi-step forms: a submit made with a submitter (button) that has `data-regal-step`, or
  * while the form has `data-regal-step`, is an intermediate step: it identifies with what
  * has been filled so far but tracks no event. The last submit, without the marker, tracks.
@@ -80,6 +91,12 @@ const formClient = (regal: RegalClient & Partial<ClientInternals>) =>
  * import { createRegal, trackForm } from 'regal-browser'
  * const regal = createRegal({ endpoint: '/regal' })
  * const stop = trackForm(regal, '#quote', { event: 'Quote Requested', include: ['product'] })
+ *
+ * @example
+ * trackForm(regal, '#quote', { phoneCheck: true })
+ * document.querySelector('#quote').addEventListener('regal:phonecheck', (e) => {
+ *   hint.textContent = e.detail.valid ? '' : 'Please check your phone number.'
+ * })
  */
 export const trackForm = safe(
   (regal: RegalClient, target: HTMLFormElement | string, options: TrackFormOptions = {}): (() => void) =>

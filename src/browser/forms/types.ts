@@ -8,6 +8,8 @@ export interface FormClient {
   flush(options?: { keepalive?: boolean }): unknown;
   reportError(code: ErrorCode, message: string, value?: unknown): void;
   defaultCountry: string;
+  /** The relay's URL (relay mode), for `phoneCheck`; absent in direct mode. */
+  relay?: string;
 }
 
 export interface TrackFormOptions {
@@ -30,6 +32,14 @@ export interface TrackFormOptions {
   onInvalid?: (err: { code: string; message: string; field: Element }) => void;
   /** Cancel the submit (preventDefault) when the phone or email is invalid. Default false. */
   blockInvalid?: boolean;
+  /**
+   * Ask the relay whether Regal can dial the phone when the visitor leaves the field having
+   * changed it (`POST <endpoint>/phone-check`), and tell the page with a `regal:phonecheck`
+   * event on the field (`detail`: `{phoneNumber, valid, code?, reason?, country?, type?,
+   * sms?}`); with `validity`, an undialable number also gets the browser's validation
+   * message. Never delays a submit. Relay mode only. Default false.
+   */
+  phoneCheck?: boolean;
 }
 
 /** Where forms finds the document and the time; tests pass their own. */

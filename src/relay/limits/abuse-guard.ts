@@ -14,7 +14,7 @@ export type AbuseCount = LimitKind | `bot_${'passed' | 'failed' | 'missing' | 'u
  * held back by reason, verifications by outcome.
  */
 export function abuseMetric(what: AbuseCount): [name: string, labels: Record<string, string>] {
-  if (what === 'batches' || what === 'identities') return ['limit_429s', { limit: what }];
+  if (what === 'batches' || what === 'identities' || what === 'phone_checks') return ['limit_429s', { limit: what }];
   if (what === 'phone_velocity') return ['events_held_back', { reason: what }];
   return ['bot_verifications', { outcome: what.slice(4) }];
 }
@@ -58,6 +58,8 @@ export function createAbuseGuard(deps: AbuseGuardDeps) {
 
   return {
     admitRequest: limits.admitBatch,
+    /** A phone check (`<relay>/phone-check`): phone checks per client IP (429). */
+    admitPhoneCheck: limits.admitPhoneCheck,
 
     async screen(ip: string | undefined, events: readonly LimitedEvent[]): Promise<Screening> {
       const refusal = await limits.admitIdentities(ip, events);

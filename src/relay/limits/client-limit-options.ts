@@ -23,6 +23,13 @@ export interface ClientLimitOptions {
    * from a further IP are held back: answered `rejected`, reported, not forwarded. Default 5.
    */
   ipsPerPhonePerHour?: number;
+  /**
+   * Phone checks (`POST <relay>/phone-check`, a form's `phoneCheck`) per client IP per
+   * minute: a bucket of this many that refills continuously. Over it: 429 with
+   * `Retry-After` (the form is simply not told). Default 60: a visitor checks a number a
+   * few times, a script that uses the relay as a free number validator many times more.
+   */
+  phoneChecksPerMinute?: number;
 }
 
 /** Every limit, checked; `Infinity` where a limit is off. */
@@ -33,9 +40,10 @@ export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
   newIdentitiesPerMinute: 20,
   newIdentitiesPerHour: 200,
   ipsPerPhonePerHour: 5,
+  phoneChecksPerMinute: 60,
 };
 
-const OFF: ClientLimits = { batchesPerMinute: Infinity, newIdentitiesPerMinute: Infinity, newIdentitiesPerHour: Infinity, ipsPerPhonePerHour: Infinity };
+const OFF: ClientLimits = { batchesPerMinute: Infinity, newIdentitiesPerMinute: Infinity, newIdentitiesPerHour: Infinity, ipsPerPhonePerHour: Infinity, phoneChecksPerMinute: Infinity };
 
 /**
  * `limits` as given to `createRelay`: `undefined` for the defaults, `false` for none, or

@@ -11,7 +11,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /** What the limits count, for metrics. */
-export type LimitKind = 'batches' | 'identities' | 'phone_velocity';
+export type LimitKind = 'batches' | 'identities' | 'phone_velocity' | 'phone_checks';
 
 export interface ClientLimitDeps {
   limits: ClientLimits;
@@ -61,6 +61,14 @@ export function createClientLimits(deps: ClientLimitDeps) {
       const answer = await state.hit(`limit:batches:{${ipGroup(ip)}}`, MINUTE, limits.batchesPerMinute, deps.now());
       if (answer.allowed) return undefined;
       return refuse('batches', answer, `Too many batches from this client: more than ${limits.batchesPerMinute} a minute (limits.batchesPerMinute). Send them again after Retry-After.`);
+    },
+
+    /** One phone check from `ip`: `undefined` when allowed, else the 429 to answer. */
+    async admitPhoneCheck(ip: string | undefined): Promise<LimitRefusal | undefined> {
+      if (ip === undefined || limits.phoneChecksPerMinute === Infinity) return undefined;
+      const answer = await state.hit(`limit:phone-checks:{${ipGroup(ip)}}`, MINUTE, limits.phoneChecksPerMinute, deps.now());
+      if (answer.allowed) return undefined;
+      return refuse('phone_checks', answer, `Too many phone checks from this client: more than ${limits.phoneChecksPerMinute} a minute (limits.phoneChecksPerMinute). Check again after Retry-After.`);
     },
 
     /**

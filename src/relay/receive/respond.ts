@@ -9,6 +9,7 @@ export type RelayErrorCode =
   | 'too_many_events'
   | 'invalid_json'
   | 'invalid_batch'
+  | 'invalid_phone_check'
   | 'too_many_requests'
   | 'unavailable'
   | 'internal';

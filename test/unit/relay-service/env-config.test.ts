@@ -48,8 +48,9 @@ describe('readEnvConfig', () => {
         REGAL_LIMIT_NEW_IDENTITIES_PER_MINUTE: '40',
         REGAL_LIMIT_NEW_IDENTITIES_PER_HOUR: 'OFF',
         REGAL_LIMIT_IPS_PER_PHONE_PER_HOUR: ' 3 ',
+        REGAL_LIMIT_PHONE_CHECKS_PER_MINUTE: '30',
       }).limits,
-    ).toEqual({ batchesPerMinute: 1200, newIdentitiesPerMinute: 40, newIdentitiesPerHour: Infinity, ipsPerPhonePerHour: 3 });
+    ).toEqual({ batchesPerMinute: 1200, newIdentitiesPerMinute: 40, newIdentitiesPerHour: Infinity, ipsPerPhonePerHour: 3, phoneChecksPerMinute: 30 });
     expect(readEnvConfig({ REGAL_API_KEY: 'k', REGAL_LIMIT_BATCHES_PER_MINUTE: '' }).limits).toBeUndefined();
   });
 

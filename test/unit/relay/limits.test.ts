@@ -38,13 +38,13 @@ describe('memory limit state', () => {
 });
 
 describe('limits option', () => {
-  it('defaults to 600 batches a minute, 20 new identities a minute and 200 an hour, 5 IPs per phone an hour', () => {
-    expect(resolveClientLimits(undefined)).toEqual({ batchesPerMinute: 600, newIdentitiesPerMinute: 20, newIdentitiesPerHour: 200, ipsPerPhonePerHour: 5 });
+  it('defaults to 600 batches a minute, 20 new identities a minute and 200 an hour, 5 IPs per phone an hour, 60 phone checks a minute', () => {
+    expect(resolveClientLimits(undefined)).toEqual({ batchesPerMinute: 600, newIdentitiesPerMinute: 20, newIdentitiesPerHour: 200, ipsPerPhonePerHour: 5, phoneChecksPerMinute: 60 });
   });
 
   it('keeps the defaults of limits not given, turns one off with Infinity, all off with false', () => {
     expect(resolveClientLimits({ batchesPerMinute: 100, ipsPerPhonePerHour: Infinity })).toEqual({ ...DEFAULT_CLIENT_LIMITS, batchesPerMinute: 100, ipsPerPhonePerHour: Infinity });
-    expect(Object.values(resolveClientLimits(false))).toEqual([Infinity, Infinity, Infinity, Infinity]);
+    expect(Object.values(resolveClientLimits(false))).toEqual([Infinity, Infinity, Infinity, Infinity, Infinity]);
   });
 
   it('refuses at startup what is not a limit', () => {

@@ -1,3 +1,4 @@
+// @vitest-environment node
 /**
  * The relay's phone check (src/relay/phones/): numbers Regal can dial pass, the rest are
  * warned about, and an SMS opt-in on a number that cannot receive texts is warned about.

@@ -1,3 +1,4 @@
+// @vitest-environment node
 /**
  * The relay forwards events as before and adds `warnings` to its answer for the phones
  * Regal cannot use, counting them (`phone_warnings`) and telling `onPhoneWarning`.
