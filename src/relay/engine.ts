@@ -49,7 +49,9 @@ export function createEngine(config: RelayConfig): Engine {
     now,
     random: config.random,
     sleep,
-    pacer: createPacer({ ratePerSecond: config.rateLimitPerSecond, now, sleep }),
+    // With a shared state, its schedule paces every instance: a second, local schedule in
+    // front of it would only add its own wait to each request (pauses still apply).
+    pacer: createPacer({ ratePerSecond: config.state.shared ? Infinity : config.rateLimitPerSecond, now, sleep }),
     slots: createSlots(config.concurrency),
     transport: pickTransport(config),
     dedupe: config.dedupe,

@@ -91,6 +91,16 @@ describe('the shared schedule', () => {
     expect(upstream.calls.map((call) => call.at - start)).toEqual([2_480]); // asked 20 ms before the turn, then 2 000 ms behind
   });
 
+  it('waits for the shared schedule only, not for a local one in front of it too', async () => {
+    const { state } = scriptedState({ reserve: [0] }); // the shared schedule says go, every time
+    const { clock, upstream, post } = setup({ state, rateLimitPerSecond: 10 });
+    const start = clock.now();
+    const answer = post({ batch: ['u1', 'u2', 'u3', 'u4', 'u5'].map((userId, i) => event(`m${i}`, { userId })) });
+    await clock.advance(1_000);
+    expect(await (await answer).json()).toMatchObject({ accepted: ['m0', 'm1', 'm2', 'm3', 'm4'] });
+    expect(upstream.calls.map((call) => call.at - start)).toEqual([0, 0, 0, 0, 0]);
+  });
+
   it('answers retry, sending nothing, when the pause check fails', async () => {
     const { state } = scriptedState({ reserve: [500] });
     state.pauseLeft = async () => {
