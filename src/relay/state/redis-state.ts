@@ -53,22 +53,43 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
   const client: Promise<RedisCommandClient> = options.client ? Promise.resolve(options.client) : owned!.then((c) => c.client);
   client.catch(() => {}); // surfaced by each call
 
-  const send = async (args: string[]): Promise<unknown> => {
+  // Until the client has connected once, a call may also wait for the `redis` package to
+  // load and the first connection (a serverless cold start on a busy machine takes over a
+  // second): the first batch of a fresh instance would otherwise be answered `retry`.
+  let everReady = owned === undefined;
+  /**
+   * One command within `timeoutMs`. A call that timed out is never sent afterwards (it
+   * would land once Redis is back, long after the relay gave up on it); if it was already
+   * sent, its late reply goes to `onLate`, so that a claim taken after all is released.
+   */
+  const send = async (args: string[], onLate?: (reply: unknown) => void): Promise<unknown> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let expired = false;
+    const limitMs = everReady ? timeoutMs : Math.max(timeoutMs, FIRST_CONNECT_MS);
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer ${args[0]} within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => {
+        expired = true;
+        reject(new Error(`Redis did not answer ${args[0]} within ${limitMs} ms`));
+      }, limitMs);
     });
+    const call = client.then(async (c) => {
+      // While (re)connecting, wait for the connection within this call's time rather than fail at once.
+      if (owned) await (await owned).ready();
+      everReady = true;
+      if (expired) throw new Error(`Redis call ${args[0]} given up before it was sent`);
+      const reply = await c.sendCommand(args);
+      if (expired && onLate) onLate(reply);
+      return reply;
+    });
+    call.catch(() => {}); // a failure after the timeout has no one left to tell
     try {
-      return await Promise.race([client.then(async (c) => {
-        // While (re)connecting, wait for the connection within this call's time rather than fail at once.
-        if (owned) await (await owned).ready();
-        return c.sendCommand(args);
-      }), timeout]);
+      return await Promise.race([call, timeout]);
     } finally {
       clearTimeout(timer);
     }
   };
-  const script = (lua: string, keys: string[], ...args: Array<string | number>) => send(['EVAL', lua, String(keys.length), ...keys, ...args.map(String)]);
+  const evalArgs = (lua: string, keys: string[], ...args: Array<string | number>) => ['EVAL', lua, String(keys.length), ...keys, ...args.map(String)];
+  const script = (lua: string, keys: string[], ...args: Array<string | number>) => send(evalArgs(lua, keys, ...args));
   const idKey = (messageId: string) => `${prefix}id:${messageId}`;
   const scheduleKeys = [`${prefix}schedule`, `${prefix}pause`];
 
@@ -77,7 +98,13 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
     // The limits' scripts go through the same client, prefix and timeout as the rest.
     limits: createRedisLimitState((lua, keys, args) => script(lua, keys, ...args), prefix),
     async claim(messageId, token, ttlMs): Promise<ClaimResult> {
-      const result = Number(await script(CLAIM, [idKey(messageId)], token, Math.ceil(ttlMs)));
+      const key = idKey(messageId);
+      // A claim whose reply came too late was taken all the same: give it back at once,
+      // or the event would be answered `retry` by every instance until the claim expired.
+      const releaseLate = (reply: unknown) => {
+        if (Number(reply) === 0) script(RELEASE, [key], token).catch(() => {});
+      };
+      const result = Number(await send(evalArgs(CLAIM, [key], token, Math.ceil(ttlMs)), releaseLate));
       return result === 0 ? 'claimed' : result === 2 ? 'forwarded' : 'held';
     },
     async markForwarded(messageId, windowMs) {
@@ -118,6 +145,9 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
     },
   };
 }
+
+/** How long calls may wait for a fresh instance's first connection (see `everReady`). */
+const FIRST_CONNECT_MS = 5_000;
 
 interface OwnedClient {
   client: RedisCommandClient & { destroy(): void };

@@ -123,4 +123,62 @@ describeWithRedis('Redis state', () => {
       await server.dispose();
     }
   });
+
+  it('never sends a call that timed out while Redis was down once it is back (the claim would block the event)', async () => {
+    const server = await startRedisServer();
+    const state = createRedisState({ url: server.url, prefix: 'late:', timeoutMs: 300 });
+    const messageId = id();
+    try {
+      expect(await state.ping()).toBe(true);
+      await server.stop();
+      await expect(state.claim(messageId, 'gave-up', 16_000)).rejects.toThrow();
+      await server.restart();
+      const deadline = Date.now() + 10_000;
+      while (!(await state.ping()) && Date.now() < deadline) await pause(100);
+      await pause(200);
+      // Another instance resending the event is not told it is held by a claim nobody uses.
+      expect(await state.claim(messageId, 'other', 16_000)).toBe('claimed');
+    } finally {
+      await state.close();
+      await server.dispose();
+    }
+  });
+
+  it('gives back a claim whose reply came after the call timed out', async () => {
+    const real = createRedisState({ url: redis.url, prefix: 'slow:' });
+    const raw = (await import('redis')).createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      // A client whose replies arrive 400 ms late, past the state's 100 ms.
+      const slow = { sendCommand: async (args: string[]) => {
+        const reply = await raw.sendCommand(args);
+        await pause(400);
+        return reply;
+      } };
+      const state = createRedisState({ client: slow, prefix: 'slow:', timeoutMs: 100 });
+      const messageId = id();
+      await expect(state.claim(messageId, 'late', 16_000)).rejects.toThrow(/within 100 ms/);
+      await pause(1_000);
+      expect(await real.claim(messageId, 'other', 16_000)).toBe('claimed');
+    } finally {
+      raw.destroy();
+      await real.close();
+    }
+  });
+
+  it('lets a fresh instance’s first call wait for the first connection, past timeoutMs', async () => {
+    // A cold start: the client connects only once Redis is up, 1.5 s after the call.
+    const server = await startRedisServer();
+    await server.stop();
+    const state = createRedisState({ url: server.url, prefix: 'cold:', timeoutMs: 300 });
+    try {
+      const claimed = state.claim(id(), 'first', 16_000);
+      await pause(1_500);
+      await server.restart();
+      expect(await claimed).toBe('claimed');
+    } finally {
+      await state.close();
+      await server.dispose();
+    }
+  });
 });
