@@ -58,11 +58,14 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
   // second): the first batch of a fresh instance would otherwise be answered `retry`.
   let everReady = owned === undefined;
   /**
-   * One command within `timeoutMs`. A call that timed out is never sent afterwards (it
-   * would land once Redis is back, long after the relay gave up on it); if it was already
-   * sent, its late reply goes to `onLate`, so that a claim taken after all is released.
+   * One command within `timeoutMs`. What to do with a call that timed out before it could
+   * be sent (Redis unreachable): `'drop'` it (a claim or a turn would land once Redis is
+   * back, long after the relay gave up on it), or `'send'` it once connected (a forwarded
+   * mark, a release or a pause is still true then, and the mark keeps a later resend from
+   * going to Regal twice). A call already sent whose reply comes late goes to `onLate`, so
+   * that a claim taken after all is released.
    */
-  const send = async (args: string[], onLate?: (reply: unknown) => void): Promise<unknown> => {
+  const send = async (args: string[], whenLate: 'drop' | 'send' = 'drop', onLate?: (reply: unknown) => void): Promise<unknown> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let expired = false;
     const limitMs = everReady ? timeoutMs : Math.max(timeoutMs, FIRST_CONNECT_MS);
@@ -76,7 +79,7 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
       // While (re)connecting, wait for the connection within this call's time rather than fail at once.
       if (owned) await (await owned).ready();
       everReady = true;
-      if (expired) throw new Error(`Redis call ${args[0]} given up before it was sent`);
+      if (expired && whenLate === 'drop') throw new Error(`Redis call ${args[0]} given up before it was sent`);
       const reply = await c.sendCommand(args);
       if (expired && onLate) onLate(reply);
       return reply;
@@ -90,6 +93,7 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
   };
   const evalArgs = (lua: string, keys: string[], ...args: Array<string | number>) => ['EVAL', lua, String(keys.length), ...keys, ...args.map(String)];
   const script = (lua: string, keys: string[], ...args: Array<string | number>) => send(evalArgs(lua, keys, ...args));
+  const lateScript = (lua: string, keys: string[], ...args: Array<string | number>) => send(evalArgs(lua, keys, ...args), 'send');
   const idKey = (messageId: string) => `${prefix}id:${messageId}`;
   const scheduleKeys = [`${prefix}schedule`, `${prefix}pause`];
 
@@ -102,16 +106,16 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
       // A claim whose reply came too late was taken all the same: give it back at once,
       // or the event would be answered `retry` by every instance until the claim expired.
       const releaseLate = (reply: unknown) => {
-        if (Number(reply) === 0) script(RELEASE, [key], token).catch(() => {});
+        if (Number(reply) === 0) lateScript(RELEASE, [key], token).catch(() => {});
       };
-      const result = Number(await send(evalArgs(CLAIM, [key], token, Math.ceil(ttlMs)), releaseLate));
+      const result = Number(await send(evalArgs(CLAIM, [key], token, Math.ceil(ttlMs)), 'drop', releaseLate));
       return result === 0 ? 'claimed' : result === 2 ? 'forwarded' : 'held';
     },
     async markForwarded(messageId, windowMs) {
-      await send(['SET', idKey(messageId), '', 'PX', String(Math.ceil(windowMs))]);
+      await send(['SET', idKey(messageId), '', 'PX', String(Math.ceil(windowMs))], 'send');
     },
     async release(messageId, token) {
-      await script(RELEASE, [idKey(messageId)], token);
+      await lateScript(RELEASE, [idKey(messageId)], token);
     },
     async reserve(intervalMs, maxWaitMs) {
       const sentAt = now();
@@ -123,7 +127,7 @@ export function createRedisState(options: RedisStateOptions = {}): RelayState {
       return clock.toLocal(sentAt, redisNow, readAt) + wait - readAt;
     },
     async pause(ms) {
-      await script(PAUSE, scheduleKeys, Math.ceil(ms));
+      await lateScript(PAUSE, scheduleKeys, Math.ceil(ms));
     },
     async pauseLeft() {
       return Number(await script(PAUSE_LEFT, [scheduleKeys[1]]));

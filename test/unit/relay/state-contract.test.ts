@@ -144,6 +144,25 @@ describeWithRedis('Redis state', () => {
     }
   });
 
+  it('still writes a forwarded mark that timed out while Redis was down, once it is back (a resend is then not forwarded twice)', async () => {
+    const server = await startRedisServer();
+    const state = createRedisState({ url: server.url, prefix: 'latemark:', timeoutMs: 300 });
+    const messageId = id();
+    try {
+      expect(await state.claim(messageId, 'mine', 16_000)).toBe('claimed');
+      await server.stop();
+      await expect(state.markForwarded(messageId, 60_000)).rejects.toThrow();
+      await server.restart();
+      const deadline = Date.now() + 10_000;
+      while (!(await state.ping()) && Date.now() < deadline) await pause(100);
+      await pause(200);
+      expect(await state.claim(messageId, 'other', 16_000)).toBe('forwarded');
+    } finally {
+      await state.close();
+      await server.dispose();
+    }
+  });
+
   it('gives back a claim whose reply came after the call timed out', async () => {
     const real = createRedisState({ url: redis.url, prefix: 'slow:' });
     const raw = (await import('redis')).createClient({ url: redis.url });
