@@ -10,6 +10,11 @@ import { relayStateContract } from '../../support/relay-state-contract';
 import { describeWithRedis, startRedisServer, type RedisServer } from '../../support/redis-server';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits (up to 10 s) until the state's client has reconnected to a restarted Redis. */
+async function reconnected(state: RelayState): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await state.ping()) && Date.now() < deadline) await pause(100);
+}
 let unique = 0;
 const id = () => `m-${process.pid}-${++unique}-${Math.random().toString(36).slice(2)}`;
 
@@ -114,8 +119,7 @@ describeWithRedis('Redis state', () => {
       await expect(state.limits.hit('k', 60_000, 10, Date.now())).rejects.toThrow();
       expect(await state.ping()).toBe(false);
       await server.restart();
-      const deadline = Date.now() + 10_000;
-      while (!(await state.ping()) && Date.now() < deadline) await pause(100);
+      await reconnected(state);
       expect(await state.claim(id(), 'a', 5_000)).toBe('claimed');
       expect((await state.limits.hit('k', 60_000, 10, Date.now())).allowed).toBe(true);
     } finally {
@@ -133,8 +137,7 @@ describeWithRedis('Redis state', () => {
       await server.stop();
       await expect(state.claim(messageId, 'gave-up', 16_000)).rejects.toThrow();
       await server.restart();
-      const deadline = Date.now() + 10_000;
-      while (!(await state.ping()) && Date.now() < deadline) await pause(100);
+      await reconnected(state);
       await pause(200);
       // Another instance resending the event is not told it is held by a claim nobody uses.
       expect(await state.claim(messageId, 'other', 16_000)).toBe('claimed');
@@ -153,8 +156,7 @@ describeWithRedis('Redis state', () => {
       await server.stop();
       await expect(state.markForwarded(messageId, 60_000)).rejects.toThrow();
       await server.restart();
-      const deadline = Date.now() + 10_000;
-      while (!(await state.ping()) && Date.now() < deadline) await pause(100);
+      await reconnected(state);
       await pause(200);
       expect(await state.claim(messageId, 'other', 16_000)).toBe('forwarded');
     } finally {
