@@ -9,26 +9,10 @@
  */
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { describeEvents, describeInBrowser, libraryLoaded, useHarness, stats, type Harness, type StoredEvent, type Visitor } from './harness';
+import { describeEvents, describeInBrowser, libraryLoaded, useHarness, stats, type Harness, type Visitor } from './harness';
+import { exactlyOnce, ns, ONCE_IN_ORDER, PHONE, range } from './guarantees/helpers';
 
 const FIXTURE = '/test/delivery.html';
-const PHONE = '+14155550142';
-
-/** The `n` property of every recorded event named `name`, in arrival order. */
-const ns = (events: StoredEvent[], name: string) => events.filter((e) => e.name === name).map((e) => (e.properties as { n: number }).n);
-
-/** What is wrong with `got` as "each of `expected` exactly once, in this order". */
-function exactlyOnce(got: number[], expected: number[]) {
-  const seen = new Map<number, number>();
-  for (const n of got) seen.set(n, (seen.get(n) ?? 0) + 1);
-  return {
-    missing: expected.filter((n) => !seen.has(n)),
-    duplicates: [...seen].filter(([, count]) => count > 1).map(([n]) => n),
-    unexpected: got.filter((n) => !expected.includes(n)),
-    inOrder: got.every((n, i) => i === 0 || got[i - 1] < n),
-  };
-}
-const range = (count: number, from = 0) => Array.from({ length: count }, (_, i) => from + i);
 
 async function open(page: Page, base: string) {
   await page.goto(`${base}${FIXTURE}`);
@@ -74,7 +58,7 @@ describeInBrowser('delivery through the page lifecycle', () => {
       throw new Error(`${(error as Error).message}\ntab 1 ${JSON.stringify(s1)}\ntab 2 ${JSON.stringify(s2)}`);
     });
     await until(tab2, () => (window as any).regal.stats().held === 0 && (window as any).regal.stats().queued === 0);
-    expect(exactlyOnce(ns(events, 'Second tab'), range(5)), describeEvents(events)).toEqual({ missing: [], duplicates: [], unexpected: [], inOrder: true });
+    expect(exactlyOnce(ns(events, 'Second tab'), range(5)), describeEvents(events)).toEqual(ONCE_IN_ORDER);
     for (const event of events) expect(event.traits.phones?.[0]?.phoneNumber, describeEvents(events)).toBe(PHONE);
     expect(visitor.problems).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { trackForm, watchDeclarativeForms, type FormClient, type TrackFormOptions } from '../../src/browser/forms/forms';
+import { trackForm, watchDeclarativeForms, type TrackFormOptions } from '../../src/browser/forms/forms';
+import { fakeFormClient } from './forms/fake-form-client';
 
 const NOW = new Date('2026-03-04T05:06:07.000Z');
 // What every consent record carries besides `subscribed` and `text`.
@@ -7,18 +8,7 @@ const at = { timestamp: NOW.toISOString(), source: 'http://localhost:3000/quote?
 const env = { now: () => NOW };
 
 /** A FormClient that records every call, in order. */
-function fakeClient(defaultCountry = 'US') {
-  const calls: unknown[][] = [];
-  const client: FormClient & { calls: unknown[][] } = {
-    calls,
-    defaultCountry,
-    identify: (traits) => calls.push(['identify', traits]),
-    track: (name, properties) => calls.push(['track', name, properties]),
-    flush: (options) => calls.push(['flush', options]),
-    reportError: (code, message, value) => void calls.push(['error', code, message, value]),
-  };
-  return client;
-}
+const fakeClient = (defaultCountry = 'US') => fakeFormClient({ defaultCountry });
 
 const callsOf = (client: { calls: unknown[][] }, kind: string) => client.calls.filter((c) => c[0] == kind);
 const identified = (client: { calls: unknown[][] }) => callsOf(client, 'identify').map((c) => c[1]);

@@ -4,23 +4,13 @@
  * `consent` option. The same fixtures run in Chromium in test/browser/form-builders.test.ts.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { trackForm, type FormClient, type TrackFormOptions } from '../../../src/browser/forms/forms';
+import { trackForm, type TrackFormOptions } from '../../../src/browser/forms/forms';
+import { fakeFormClient } from './fake-form-client';
 import { BUILDERS, expectedContact, fixture, type BuilderCase } from '../../fixtures/form-builders/builders';
 
 const NOW = new Date('2026-03-04T05:06:07.891Z');
 
-function fakeClient() {
-  const calls: unknown[][] = [];
-  const client: FormClient & { calls: unknown[][] } = {
-    calls,
-    defaultCountry: 'US',
-    identify: (traits) => calls.push(['identify', traits]),
-    track: (name, properties) => calls.push(['track', name, properties]),
-    flush: (options) => calls.push(['flush', options]),
-    reportError: (code, message, value) => void calls.push(['error', code, message, value]),
-  };
-  return client;
-}
+const fakeClient = () => fakeFormClient();
 
 const noNavigation = (e: Event) => e.preventDefault();
 

@@ -3,7 +3,8 @@
  * Jornaya LeadiD) read at the submit, and one consent record per opt-in box.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { trackForm, type FormClient, type TrackFormOptions } from '../../../src/browser/forms/forms';
+import { trackForm, type TrackFormOptions } from '../../../src/browser/forms/forms';
+import { fakeFormClient } from './fake-form-client';
 import { normalizeTraits } from '../../../src/browser/identity/identity';
 import { CustomEventSchema } from '../../../src/wire/schema';
 
@@ -11,18 +12,7 @@ const CERT = 'https://cert.trustedform.com/0123456789abcdef0123456789abcdef01234
 const LEADID = '7D1C2E3F-4A5B-4C6D-8E9F-0A1B2C3D4E5F';
 const NOW = new Date('2026-03-04T05:06:07.891Z');
 
-function fakeClient() {
-  const calls: unknown[][] = [];
-  const client: FormClient & { calls: unknown[][] } = {
-    calls,
-    defaultCountry: 'US',
-    identify: (traits) => calls.push(['identify', traits]),
-    track: (name, properties) => calls.push(['track', name, properties]),
-    flush: (options) => calls.push(['flush', options]),
-    reportError: (code, message, value) => void calls.push(['error', code, message, value]),
-  };
-  return client;
-}
+const fakeClient = () => fakeFormClient();
 const identified = (client: { calls: unknown[][] }) => client.calls.filter((c) => c[0] === 'identify').map((c) => c[1] as Record<string, any>);
 const errors = (client: { calls: unknown[][] }) => client.calls.filter((c) => c[0] === 'error');
 

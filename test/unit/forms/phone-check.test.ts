@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRelay } from '../../../src/relay';
-import { trackForm, type FormClient, type TrackFormOptions } from '../../../src/browser/forms/forms';
+import { trackForm, type TrackFormOptions } from '../../../src/browser/forms/forms';
+import { fakeFormClient } from './fake-form-client';
 import { deferred } from '../delivery/helpers';
 
 const RELAY = 'http://localhost:3000/regal';
@@ -23,19 +24,7 @@ function relayBehindFetch(answer?: (url: string, body: string) => Promise<Respon
   return requests;
 }
 
-function fakeClient(relay: string | undefined = RELAY, defaultCountry = 'US') {
-  const calls: unknown[][] = [];
-  const client: FormClient & { calls: unknown[][] } = {
-    calls,
-    defaultCountry,
-    relay,
-    identify: (traits) => calls.push(['identify', traits]),
-    track: (name) => calls.push(['track', name]),
-    flush: () => calls.push(['flush']),
-    reportError: (code, message, value) => void calls.push(['error', code, message, value]),
-  };
-  return client;
-}
+const fakeClient = (relay: string | undefined = RELAY, defaultCountry = 'US') => fakeFormClient({ relay, defaultCountry });
 
 /** Mounts `html`, binds it with `options`, and collects what the page is told. */
 function bind(html: string, options: TrackFormOptions = { phoneCheck: true }, client = fakeClient()) {
