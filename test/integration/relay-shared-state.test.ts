@@ -277,8 +277,13 @@ describeWithRedis('relay instances sharing one Redis', () => {
     cleanups.push(() => store.dispose());
     const ingest = await startIngest();
     const errors: ForwardErrorInfo[] = [];
-    // Short budgets: a claim left behind by the outage expires within 2.5 s.
-    const options: Partial<RelayOptions> = { forwardTimeoutMs: 1_000, upstreamTimeoutMs: 500, onForwardError: (info) => errors.push(info) };
+    // A claim lives forwardTimeoutMs + upstreamTimeoutMs + 1 s (9.5 s here), longer than
+    // the outage and the clients' reconnection (up to 2 s after Redis is back): a request
+    // answered 200 just as Redis went away writes its mark once Redis is back, before its
+    // claim runs out. With a claim shorter than that (2.5 s), another instance could claim
+    // and forward the event again first: the one duplicate the README says the relay cannot
+    // prevent, when Redis is away longer than what is left of a claim.
+    const options: Partial<RelayOptions> = { forwardTimeoutMs: 8_000, upstreamTimeoutMs: 500, onForwardError: (info) => errors.push(info) };
     const state = () => createRedisState({ url: store.url, prefix: 'outage:' });
     const instances = await Promise.all([startInstance(ingest.upstream, state(), options), startInstance(ingest.upstream, state(), options)]);
     const both = () => instances;
